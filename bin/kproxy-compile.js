@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runProcess } from '../dist/cli/bin.js';
+
+await runProcess();

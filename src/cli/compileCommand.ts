@@ -1,0 +1,48 @@
+import { diag } from '../diagnostics/diagnostic.js';
+import { lowerIptables } from '../backends/iptables/lowerIptables.js';
+import { renderRestore } from '../backends/iptables/renderRestore.js';
+import { renderSave } from '../backends/iptables/renderSave.js';
+import type { Io } from './io.js';
+import { loadNodeView } from './loadNodeView.js';
+import { EXIT_OK, EXIT_USAGE, report } from './report.js';
+import { settingsFromFlags } from './nodeFlags.js';
+import { writeAtomically } from './writeOutput.js';
+
+const FORMATS = ['save', 'restore', 'model'] as const;
+
+/** `kproxy-compile compile`: manifests in, one node's rules out. */
+export async function runCompile(paths: string[], opts: Record<string, unknown>, io: Io): Promise<number> {
+  const usage = [];
+  const backend = String(opts.backend);
+  if (backend !== 'iptables') usage.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables)`, { file: '<flags>' }));
+  const familyText = String(opts.family).toLowerCase();
+  if (familyText !== 'ipv4' && familyText !== 'ipv6') usage.push(diag('KPC040', `--family must be ipv4 or ipv6, found ${JSON.stringify(opts.family)}`, { file: '<flags>' }));
+  const format = String(opts.format);
+  if (!(FORMATS as readonly string[]).includes(format)) usage.push(diag('KPC040', `--format must be one of ${FORMATS.join(', ')}, found ${JSON.stringify(format)}`, { file: '<flags>' }));
+  if (paths.length === 0) usage.push(diag('KPC040', 'no input: give files, directories or - for stdin', { file: '<flags>' }));
+  const flags = settingsFromFlags(opts);
+  usage.push(...flags.diagnostics);
+  if (report(io, usage)) return EXIT_USAGE;
+
+  const view = await loadNodeView(
+    { paths, flags: flags.settings, configFile: typeof opts.config === 'string' ? opts.config : undefined, family: familyText === 'ipv6' ? 'IPv6' : 'IPv4' },
+    { cwd: io.cwd, readStdin: io.readStdin },
+  );
+  if (report(io, view.diagnostics) || !view.model) return EXIT_USAGE;
+
+  let text: string;
+  if (format === 'model') text = `${JSON.stringify(view.model, null, 2)}\n`;
+  else {
+    const rules = lowerIptables(view.model);
+    text = format === 'restore' ? renderRestore(rules) : renderSave(rules);
+  }
+  if (typeof opts.output === 'string') {
+    try {
+      await writeAtomically(opts.output, text, io.cwd);
+    } catch (e) {
+      report(io, [diag('KPC001', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: opts.output })]);
+      return EXIT_USAGE;
+    }
+  } else io.stdout(text);
+  return EXIT_OK;
+}

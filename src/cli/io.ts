@@ -1,0 +1,27 @@
+/** The world the CLI may touch; `bin/` passes the real process, tests pass buffers. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Reads all of standard input; called only when a path is `-`. */
+  readonly readStdin: () => Promise<Buffer>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** True when stdout is a terminal (colour is then allowed). */
+  readonly stdoutIsTTY: boolean;
+}
+
+/** An Io that records everything written, for in-process tests. */
+export function bufferIo(stdin = '', env: Record<string, string | undefined> = {}, cwd = process.cwd()): Io & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: (t) => { out += t; },
+    stderr: (t) => { err += t; },
+    readStdin: async () => Buffer.from(stdin),
+    env,
+    cwd,
+    stdoutIsTTY: false,
+    out: () => out,
+    err: () => err,
+  };
+}

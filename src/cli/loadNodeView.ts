@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { decodeSource, readInputs, type InputHost } from '../input/readInputs.js';
+import type { RawObject } from '../input/rawObject.js';
+import { decodeObjects } from '../k8s/decodeObjects.js';
+import { buildModel } from '../model/buildModel.js';
+import type { NodeModel } from '../model/types.js';
+import type { Family } from '../util/ip.js';
+import { resolveSettings } from '../settings/resolveSettings.js';
+import type { NodeSettings } from '../settings/nodeSettings.js';
+
+/** Reads a --config file: a KubeProxyConfiguration, or the kube-proxy ConfigMap holding one. */
+async function readConfigFile(path: string, host: InputHost): Promise<{ configs: RawObject[]; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const objects: RawObject[] = [];
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(isAbsolute(path) ? path : join(host.cwd, path));
+  } catch (e) {
+    return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path })] };
+  }
+  decodeSource(path, bytes, objects, diagnostics);
+  const configs: RawObject[] = [];
+  for (const o of objects) {
+    if (o.value.kind === 'KubeProxyConfiguration') configs.push(o);
+    else if (o.value.kind === 'ConfigMap' && o.value.data && typeof o.value.data === 'object') {
+      for (const [key, text] of Object.entries(o.value.data as Record<string, unknown>)) {
+        if (typeof text !== 'string' || !/kind:\s*KubeProxyConfiguration/.test(text)) continue;
+        const inner: RawObject[] = [];
+        decodeSource(`${path} (data.${key})`, Buffer.from(text), inner, diagnostics);
+        configs.push(...inner);
+      }
+    }
+  }
+  if (!configs.length && !hasErrors(diagnostics)) diagnostics.push(diag('KPC041', 'holds no KubeProxyConfiguration (nor a ConfigMap with one)', { file: path }));
+  return { configs, diagnostics };
+}
+
+export interface NodeViewRequest {
+  readonly paths: readonly string[];
+  readonly flags: Partial<NodeSettings>;
+  readonly configFile?: string;
+  readonly family: Family;
+}
+
+/** input -> k8s -> settings -> model: everything up to the backend, with all diagnostics. */
+export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promise<{ model?: NodeModel; settings?: NodeSettings; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const input = await readInputs(req.paths, host);
+  diagnostics.push(...input.diagnostics);
+  const decoded = decodeObjects(input.objects);
+  diagnostics.push(...decoded.diagnostics);
+  const configs = [...decoded.cluster.proxyConfigs];
+  if (req.configFile) {
+    const c = await readConfigFile(req.configFile, host);
+    diagnostics.push(...c.diagnostics);
+    configs.push(...c.configs);
+  }
+  const resolved = resolveSettings({ ...req.flags, family: req.family }, configs, decoded.cluster.nodes);
+  diagnostics.push(...resolved.diagnostics);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const built = buildModel(decoded.cluster, resolved.settings);
+  diagnostics.push(...built.diagnostics);
+  return { model: built.model, settings: resolved.settings, diagnostics };
+}

@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report } from './report.js';
+import type { Io } from './io.js';
+import { addNodeFlags, normaliseBooleanFlags } from './nodeFlags.js';
+import { runCompile } from './compileCommand.js';
+
+export { EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL } from './report.js';
+
+function buildProgram(io: Io, run: { exit: number }): Command {
+  const program = new Command('kproxy-compile')
+    .description('Compile Kubernetes Services and EndpointSlices into the exact rules kube-proxy programs on a node.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run kproxy-compile --help for usage)');
+
+  const compile = new Command('compile')
+    .description('compile manifests into the rules for one node (the default command)')
+    .argument('[paths...]', 'files, directories (recursive *.yaml, *.yml, *.json) or - for stdin')
+    .option('--backend <name>', 'iptables', 'iptables')
+    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
+    .option('--format <format>', 'save (the node iptables-save view), restore (kube-proxy payload) or model (the node model as JSON)', 'save')
+    .option('-o, --output <file>', 'write to FILE atomically instead of stdout');
+  addNodeFlags(compile).action(async (paths: string[], opts: Record<string, unknown>) => {
+    run.exit = await runCompile(paths, opts, io);
+  });
+  program.addCommand(compile, { isDefault: true });
+  return program;
+}
+
+/**
+ * The whole CLI, in-process: parses argv (without node and script), runs the command, returns the
+ * exit code. Only bin/ touches process.
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const run = { exit: EXIT_OK };
+  try {
+    const pre = normaliseBooleanFlags(argv);
+    if (report(io, pre.diagnostics)) return EXIT_USAGE;
+    await buildProgram(io, run).parseAsync(pre.argv, { from: 'user' });
+    return run.exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    const err = e as Error;
+    io.stderr(`kproxy-compile: internal error (this is a bug): ${err?.message ?? String(e)}\n`);
+    if (io.env.KPROXY_COMPILE_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,28 @@
+import type { Severity } from './diagnostic.js';
+
+/** The one table of diagnostic codes; docs/diagnostics.md mirrors it. Codes are stable. */
+export const CODES = {
+  KPC001: { severity: 'error', summary: 'a path cannot be read' },
+  KPC002: { severity: 'error', summary: 'YAML or JSON syntax error' },
+  KPC003: { severity: 'error', summary: 'input is not UTF-8 text (binary data)' },
+  KPC004: { severity: 'error', summary: 'a document is not a Kubernetes object (not a mapping, or no kind/apiVersion)' },
+  KPC005: { severity: 'note', summary: 'an object of another kind was skipped' },
+  KPC010: { severity: 'error', summary: 'a field has the wrong type' },
+  KPC011: { severity: 'error', summary: 'a required field is missing' },
+  KPC012: { severity: 'error', summary: 'a name violates the Kubernetes naming rules' },
+  KPC013: { severity: 'error', summary: 'an IP address is invalid' },
+  KPC014: { severity: 'error', summary: 'a CIDR is invalid' },
+  KPC015: { severity: 'error', summary: 'a port number is out of range' },
+  KPC016: { severity: 'error', summary: 'a protocol is not TCP, UDP or SCTP' },
+  KPC017: { severity: 'error', summary: 'a Service type is invalid' },
+  KPC018: { severity: 'error', summary: 'a field has a value outside its allowed set' },
+  KPC019: { severity: 'error', summary: 'the same object appears twice' },
+  KPC020: { severity: 'error', summary: 'fields contradict each other' },
+  KPC030: { severity: 'warning', summary: 'an EndpointSlice belongs to no Service in the input (kube-proxy ignores it)' },
+  KPC031: { severity: 'warning', summary: 'an EndpointSlice has no kubernetes.io/service-name label (kube-proxy ignores it)' },
+  KPC032: { severity: 'warning', summary: 'input is accepted by kube-proxy but ignored for the rules' },
+  KPC040: { severity: 'error', summary: 'a command-line option is invalid' },
+  KPC041: { severity: 'error', summary: 'the kube-proxy configuration is invalid' },
+} as const satisfies Record<string, { severity: Severity; summary: string }>;
+
+export type Code = keyof typeof CODES;

@@ -1,0 +1,14 @@
+/** One object read from the input, with a way back to where it came from. */
+export interface RawObject {
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly file: string;
+  /** 1-based line of a field inside this object (the object's own line for `[]`); computed lazily. */
+  readonly locate: (path: readonly (string | number)[]) => number | undefined;
+}
+
+/** A field path as text: `spec.ports[0].port`. */
+export function pathText(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}

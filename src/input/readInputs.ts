@@ -1,0 +1,149 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import yaml from 'js-yaml';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { Locator } from './locator.js';
+import type { RawObject } from './rawObject.js';
+
+export interface InputResult {
+  readonly objects: readonly RawObject[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+/** Where bytes come from: the file system and standard input (injected, so tests need no disk). */
+export interface InputHost {
+  readonly cwd: string;
+  readonly readStdin: () => Promise<Buffer>;
+}
+
+/**
+ * Reads files, directories (recursively: *.yaml, *.yml, *.json, in name order) and `-` (stdin)
+ * into raw objects. `kind: List` documents are unpacked into their items.
+ */
+export async function readInputs(paths: readonly string[], host: InputHost): Promise<InputResult> {
+  const objects: RawObject[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      const bytes = await host.readStdin();
+      decodeSource('<stdin>', bytes, objects, diagnostics);
+      continue;
+    }
+    const abs = isAbsolute(p) ? p : join(host.cwd, p);
+    let files: string[];
+    try {
+      files = await expand(abs);
+    } catch (e) {
+      diagnostics.push(diag('KPC001', `cannot read ${p}: ${ioReason(e)}`, { file: p }));
+      continue;
+    }
+    for (const f of files) {
+      const shown = f === abs ? p : join(p, relative(abs, f));
+      try {
+        decodeSource(shown, await readFile(f), objects, diagnostics);
+      } catch (e) {
+        diagnostics.push(diag('KPC001', `cannot read ${shown}: ${ioReason(e)}`, { file: shown }));
+      }
+    }
+  }
+  return { objects, diagnostics };
+}
+
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'no such file or directory';
+    case 'EACCES': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    default: return code ?? String((e as Error)?.message ?? e);
+  }
+}
+
+async function expand(abs: string): Promise<string[]> {
+  const st = await stat(abs);
+  if (!st.isDirectory()) return [abs];
+  const out: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 32) return;
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) await walk(full, depth + 1);
+      else if (MANIFEST.test(e.name) && (e.isFile() || (await stat(full)).isFile())) out.push(full);
+    }
+  };
+  await walk(abs, 0);
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses one source's bytes (YAML stream or JSON) and appends its objects. */
+export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], diagnostics: Diagnostic[]): void {
+  if (bytes.includes(0)) {
+    diagnostics.push(diag('KPC003', 'the input contains NUL bytes: it is binary data, not YAML or JSON', { file }));
+    return;
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    diagnostics.push(diag('KPC003', 'the input is not valid UTF-8 text', { file }));
+    return;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const locator = new Locator(text);
+  let docs: unknown[];
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      docs = [JSON.parse(text)];
+    } catch (e) {
+      // Not strict JSON: YAML flow syntax is a superset, so give YAML the final word on the error.
+      docs = parseYaml(text, file, diagnostics);
+      if (!docs.length && !diagnostics.length) diagnostics.push(diag('KPC002', String((e as Error).message), { file }));
+    }
+  } else {
+    docs = parseYaml(text, file, diagnostics);
+  }
+  docs.forEach((doc, index) => addDocument(file, doc, index, locator, objects, diagnostics));
+}
+
+function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unknown[] {
+  try {
+    return yaml.loadAll(text, undefined, { json: false });
+  } catch (e) {
+    const err = e as yaml.YAMLException;
+    const line = err.mark ? err.mark.line + 1 : undefined;
+    const reason = (err.reason || err.message).replace(/\s+/g, ' ');
+    diagnostics.push(diag('KPC002', `invalid YAML: ${reason}`, { file, line }));
+    return [];
+  }
+}
+
+function addDocument(file: string, doc: unknown, index: number, locator: Locator, objects: RawObject[], diagnostics: Diagnostic[]): void {
+  if (doc === null || doc === undefined) return; // an empty document between `---` lines
+  const locate = (prefix: readonly (string | number)[]) => (path: readonly (string | number)[]) => locator.lineOf(index, [...prefix, ...path]);
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    diagnostics.push(diag('KPC004', `expected a Kubernetes object (a mapping with apiVersion and kind), found ${Array.isArray(doc) ? 'a list' : typeof doc}`, { file, line: locator.lineOf(index, []) }));
+    return;
+  }
+  const obj = doc as Record<string, unknown>;
+  const kind = obj.kind;
+  if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj.items)) {
+    obj.items.forEach((item, i) => {
+      const at = locate(['items', i]);
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        diagnostics.push(diag('KPC004', `items[${i}] is not a Kubernetes object`, { file, line: at([]) }));
+        return;
+      }
+      objects.push({ value: item as Record<string, unknown>, file, locate: at });
+    });
+    return;
+  }
+  objects.push({ value: obj, file, locate: locate([]) });
+}

@@ -1,0 +1,66 @@
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { RawObject } from '../input/rawObject.js';
+import { decodeEndpointSlice } from './decodeEndpointSlice.js';
+import { decodeNode } from './decodeNode.js';
+import { decodeService } from './decodeService.js';
+import type { EndpointSlice, NodeObject, Service } from './types.js';
+
+/** The typed objects of one input, plus KubeProxyConfiguration documents left raw for the settings stage. */
+export interface Cluster {
+  readonly services: readonly Service[];
+  readonly slices: readonly EndpointSlice[];
+  readonly nodes: readonly NodeObject[];
+  readonly proxyConfigs: readonly RawObject[];
+}
+
+/** Decodes and validates raw objects; other kinds are skipped with one note per kind. */
+export function decodeObjects(objects: readonly RawObject[]): { cluster: Cluster; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const services: Service[] = [];
+  const slices: EndpointSlice[] = [];
+  const nodes: NodeObject[] = [];
+  const proxyConfigs: RawObject[] = [];
+  const skipped = new Map<string, number>();
+  const seen = new Map<string, RawObject>();
+
+  const duplicate = (key: string, raw: RawObject, label: string): boolean => {
+    const first = seen.get(key);
+    if (first) {
+      diagnostics.push(diag('KPC019', `appears more than once (first at ${first.file}:${first.locate([]) ?? '?'})`, { file: raw.file, line: raw.locate([]), object: label }));
+      return true;
+    }
+    seen.set(key, raw);
+    return false;
+  };
+
+  for (const raw of objects) {
+    const kind = raw.value.kind;
+    const apiVersion = raw.value.apiVersion;
+    if (typeof kind !== 'string' || kind === '' || typeof apiVersion !== 'string' || apiVersion === '') {
+      const field = typeof kind !== 'string' || kind === '' ? 'kind' : 'apiVersion';
+      diagnostics.push(diag('KPC004', `is missing or not a string: every Kubernetes object needs apiVersion and kind`, { file: raw.file, line: raw.locate([field]) ?? raw.locate([]), field }));
+      continue;
+    }
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    if (kind === 'Service' && group === '') {
+      const { service, diagnostics: ds } = decodeService(raw);
+      diagnostics.push(...ds);
+      if (service && !duplicate(`svc/${service.namespace}/${service.name}`, raw, `Service ${service.namespace}/${service.name}`)) services.push(service);
+    } else if (kind === 'EndpointSlice' && group === 'discovery.k8s.io') {
+      const { slice, diagnostics: ds } = decodeEndpointSlice(raw);
+      diagnostics.push(...ds);
+      if (slice && !duplicate(`eps/${slice.namespace}/${slice.name}`, raw, `EndpointSlice ${slice.namespace}/${slice.name}`)) slices.push(slice);
+    } else if (kind === 'Node' && group === '') {
+      const { node, diagnostics: ds } = decodeNode(raw);
+      diagnostics.push(...ds);
+      if (node && !duplicate(`node/${node.name}`, raw, `Node ${node.name}`)) nodes.push(node);
+    } else if (kind === 'KubeProxyConfiguration' && group === 'kubeproxy.config.k8s.io') {
+      proxyConfigs.push(raw);
+    } else {
+      const k = `${kind} (${apiVersion})`;
+      skipped.set(k, (skipped.get(k) ?? 0) + 1);
+    }
+  }
+  for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));
+  return { cluster: { services, slices, nodes, proxyConfigs }, diagnostics };
+}

@@ -1,0 +1,149 @@
+import { parseCidr, parseIp, familyOf, type Family } from '../util/ip.js';
+import type { RawObject } from '../input/rawObject.js';
+import { FieldReader } from './fieldReader.js';
+import { dns1035Label, dns1123Label } from './names.js';
+import { PROTOCOLS, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
+const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+
+/** Validates a raw Service the way the API server would where it matters for the rules. */
+export function decodeService(raw: RawObject): { service?: Service; diagnostics: Diagnostic[] } {
+  const r = new FieldReader(raw, objectLabel(raw, 'Service'));
+  const { namespace, name } = readMeta(r, dns1035Label);
+  const type = r.oneOf(['spec', 'type'], TYPES, 'ClusterIP', 'KPC017');
+  const spec = r.mapping(['spec']);
+  if (!spec && type !== 'ExternalName') r.report('KPC011', ['spec'], 'is required');
+
+  const clusterIPText = r.string(['spec', 'clusterIP']) ?? '';
+  const clusterIPsRaw = r.list(['spec', 'clusterIPs']);
+  const clusterIPs: string[] = [];
+  clusterIPsRaw.forEach((_, i) => {
+    const v = r.string(['spec', 'clusterIPs', i], true);
+    if (v !== undefined) clusterIPs.push(v);
+  });
+  if (clusterIPText && clusterIPs.length && clusterIPs[0] !== clusterIPText)
+    r.report('KPC020', ['spec', 'clusterIPs', 0], `must equal spec.clusterIP (${clusterIPText}), found ${clusterIPs[0]}`);
+  const ips = clusterIPs.length ? clusterIPs : clusterIPText ? [clusterIPText] : [];
+  const ipFamiliesOfIPs: Family[] = [];
+  ips.forEach((ip, i) => {
+    if (ip === 'None' || ip === '') return;
+    const parsed = parseIp(ip);
+    const path = clusterIPs.length ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP'];
+    if (!parsed) r.report('KPC013', path, `must be a valid IP address or "None", found ${JSON.stringify(ip)}`);
+    else ipFamiliesOfIPs.push(familyOf(parsed));
+  });
+  if (ips.length > 2) r.report('KPC020', ['spec', 'clusterIPs'], 'may hold at most two addresses (one per family)');
+  if (ipFamiliesOfIPs.length === 2 && ipFamiliesOfIPs[0] === ipFamiliesOfIPs[1]) r.report('KPC020', ['spec', 'clusterIPs'], 'must hold one address of each family when it has two');
+
+  const ipFamilies: Family[] = [];
+  r.list(['spec', 'ipFamilies']).forEach((_, i) => ipFamilies.push(r.oneOf(['spec', 'ipFamilies', i], ['IPv4', 'IPv6'] as const, 'IPv4')));
+  if (ipFamilies.length > 2 || (ipFamilies.length === 2 && ipFamilies[0] === ipFamilies[1])) r.report('KPC020', ['spec', 'ipFamilies'], 'must list each family at most once');
+  ipFamiliesOfIPs.forEach((f, i) => {
+    if (ipFamilies[i] !== undefined && ipFamilies[i] !== f) r.report('KPC020', ['spec', 'ipFamilies', i], `is ${ipFamilies[i]} but the cluster IP at the same index is ${f}`);
+  });
+
+  const ports: ServicePortSpec[] = [];
+  const portList = r.list(['spec', 'ports']);
+  const seenNames = new Set<string>();
+  const seenPorts = new Set<string>();
+  portList.forEach((_, i) => {
+    const base = ['spec', 'ports', i];
+    if (!r.mapping(base)) { r.report('KPC010', base, 'must be a mapping'); return; }
+    const pname = r.string([...base, 'name']) ?? '';
+    if (pname !== '') {
+      const why = dns1123Label(pname);
+      if (why) r.report('KPC012', [...base, 'name'], `${JSON.stringify(pname)} ${why}`);
+      if (seenNames.has(pname)) r.report('KPC019', [...base, 'name'], `duplicate port name ${JSON.stringify(pname)}`);
+      seenNames.add(pname);
+    } else if (portList.length > 1) {
+      r.report('KPC011', [...base, 'name'], 'is required when a Service has more than one port');
+    }
+    const protocol = r.oneOf([...base, 'protocol'], PROTOCOLS, 'TCP', 'KPC016');
+    const port = r.port([...base, 'port'], type !== 'ExternalName');
+    const nodePort = r.port([...base, 'nodePort'], false, true) ?? 0;
+    if (nodePort && type !== 'NodePort' && type !== 'LoadBalancer') r.report('KPC020', [...base, 'nodePort'], `may not be used when spec.type is ${type}`);
+    if (port !== undefined) {
+      const key = `${port}/${protocol}`;
+      if (seenPorts.has(key)) r.report('KPC019', [...base, 'port'], `duplicate port ${port}/${protocol}`);
+      seenPorts.add(key);
+      ports.push({ name: pname, protocol, port, nodePort });
+    }
+  });
+  if (portList.length === 0 && type !== 'ExternalName' && clusterIPText !== 'None' && spec) r.report('KPC011', ['spec', 'ports'], 'must list at least one port');
+
+  const externalIPs: string[] = [];
+  r.list(['spec', 'externalIPs']).forEach((_, i) => {
+    const v = r.string(['spec', 'externalIPs', i], true);
+    if (v === undefined) return;
+    if (!parseIp(v)) r.report('KPC013', ['spec', 'externalIPs', i], `must be a valid IP address, found ${JSON.stringify(v)}`);
+    else externalIPs.push(v);
+  });
+
+  const loadBalancerSourceRanges: string[] = [];
+  r.list(['spec', 'loadBalancerSourceRanges']).forEach((_, i) => {
+    const v = r.string(['spec', 'loadBalancerSourceRanges', i], true);
+    if (v === undefined) return;
+    // Older API servers accepted padded values; kube-proxy trims them.
+    if (!parseCidr(v.trim())) r.report('KPC014', ['spec', 'loadBalancerSourceRanges', i], `must be a CIDR such as 203.0.113.0/24, found ${JSON.stringify(v)}`);
+    else loadBalancerSourceRanges.push(v.trim());
+  });
+  if (loadBalancerSourceRanges.length && type !== 'LoadBalancer') r.report('KPC020', ['spec', 'loadBalancerSourceRanges'], 'may only be used when spec.type is LoadBalancer');
+
+  const ingress: LoadBalancerIngress[] = [];
+  r.list(['status', 'loadBalancer', 'ingress']).forEach((_, i) => {
+    const base = ['status', 'loadBalancer', 'ingress', i];
+    const ip = r.string([...base, 'ip']) ?? '';
+    r.string([...base, 'hostname']);
+    const modeText = r.get([...base, 'ipMode']);
+    const ipMode = modeText === undefined || modeText === null ? undefined : r.oneOf([...base, 'ipMode'], ['VIP', 'Proxy'] as const, 'VIP');
+    if (ip !== '' && !parseIp(ip)) r.report('KPC013', [...base, 'ip'], `must be a valid IP address, found ${JSON.stringify(ip)}`);
+    else ingress.push(ipMode ? { ip, ipMode } : { ip });
+  });
+
+  const etpRaw = r.get(['spec', 'externalTrafficPolicy']);
+  const externalTrafficPolicy = etpRaw === undefined || etpRaw === null || etpRaw === '' ? '' : r.oneOf(['spec', 'externalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster');
+  const internalTrafficPolicy = r.oneOf(['spec', 'internalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster');
+  const healthCheckNodePort = r.port(['spec', 'healthCheckNodePort'], false, true) ?? 0;
+  const sessionAffinity = r.oneOf(['spec', 'sessionAffinity'], ['None', 'ClientIP'] as const, 'None');
+  let affinityTimeoutSeconds = 10800;
+  const t = r.integer(['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds']);
+  if (t !== undefined) {
+    if (t < 1 || t > 86400) r.report('KPC018', ['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], `must be between 1 and 86400, found ${t}`);
+    else affinityTimeoutSeconds = t;
+  }
+
+  if (name === undefined || r.diagnostics.length) return { diagnostics: r.diagnostics };
+  return {
+    diagnostics: r.diagnostics,
+    service: {
+      namespace, name, type, clusterIP: clusterIPText || ips[0] || '', clusterIPs: ips, ipFamilies, ports, externalIPs,
+      loadBalancerSourceRanges, ingress, externalTrafficPolicy, internalTrafficPolicy, healthCheckNodePort,
+      sessionAffinity, affinityTimeoutSeconds, origin: raw.file,
+    },
+  };
+}
+
+/** Reads metadata.name (checked with `nameRule`) and metadata.namespace (default "default"). */
+export function readMeta(r: FieldReader, nameRule: (v: string) => string | undefined): { namespace: string; name?: string } {
+  const name = r.string(['metadata', 'name'], true);
+  const namespace = r.string(['metadata', 'namespace']) ?? 'default';
+  let ok = name;
+  if (name !== undefined) {
+    const why = nameRule(name);
+    if (why) { r.report('KPC012', ['metadata', 'name'], `${JSON.stringify(name)} ${why}`); ok = undefined; }
+  }
+  const nsWhy = dns1123Label(namespace);
+  if (nsWhy) r.report('KPC012', ['metadata', 'namespace'], `${JSON.stringify(namespace)} ${nsWhy}`);
+  return { namespace: nsWhy ? '?' : namespace, name: ok };
+}
+
+/** `Kind namespace/name` for messages, from the raw fields (quoted when they are not plain names). */
+export function objectLabel(raw: RawObject, kind: string): string {
+  const meta = raw.value.metadata as Record<string, unknown> | undefined;
+  const show = (v: unknown, fallback: string) =>
+    typeof v === 'string' && /^[a-z0-9.-]{1,253}$/.test(v) ? v : v === undefined ? fallback : JSON.stringify(v)?.slice(0, 80) ?? fallback;
+  const ns = show(meta && typeof meta === 'object' ? meta.namespace : undefined, 'default');
+  const name = show(meta && typeof meta === 'object' ? meta.name : undefined, '?');
+  return `${kind} ${ns}/${name}`;
+}

@@ -1,0 +1,113 @@
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Code } from '../diagnostics/codes.js';
+import { pathText, type RawObject } from '../input/rawObject.js';
+
+export type Path = readonly (string | number)[];
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * Typed, path-aware access to one raw object's fields. Every mismatch becomes a diagnostic that
+ * names the object, the field and its line; accessors return undefined instead of throwing.
+ */
+export class FieldReader {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(readonly raw: RawObject, public object: string) {}
+
+  get(path: Path): unknown {
+    let v: unknown = this.raw.value;
+    for (const k of path) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Record<string | number, unknown>)[k];
+    }
+    return v;
+  }
+
+  report(code: Code, path: Path, message: string): void {
+    this.diagnostics.push(diag(code, message, { file: this.raw.file, line: this.raw.locate(path), object: this.object, field: path.length ? pathText(path) : undefined }));
+  }
+
+  string(path: Path, required = false): string | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (required) this.report('KPC011', path, 'is required');
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      this.report('KPC010', path, `must be a string, found ${typeName(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  integer(path: Path, required = false): number | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (required) this.report('KPC011', path, 'is required');
+      return undefined;
+    }
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+      this.report('KPC010', path, `must be an integer, found ${typeName(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  boolean(path: Path): boolean | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') {
+      this.report('KPC010', path, `must be true or false, found ${typeName(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  list(path: Path): readonly unknown[] {
+    const v = this.get(path);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.report('KPC010', path, `must be a list, found ${typeName(v)}`);
+      return [];
+    }
+    return v;
+  }
+
+  mapping(path: Path): Readonly<Record<string, unknown>> | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.report('KPC010', path, `must be a mapping, found ${typeName(v)}`);
+      return undefined;
+    }
+    return v as Record<string, unknown>;
+  }
+
+  /** A string that must be one of `allowed`; `fallback` when absent. */
+  oneOf<T extends string>(path: Path, allowed: readonly T[], fallback: T, code: Code = 'KPC018'): T {
+    const v = this.string(path);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.report(code, path, `must be one of ${allowed.join(', ')}, found ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  /** A port number 1..65535 (or 0..65535 when `zeroOk`). */
+  port(path: Path, required: boolean, zeroOk = false): number | undefined {
+    const v = this.integer(path, required);
+    if (v === undefined) return undefined;
+    if (v < (zeroOk ? 0 : 1) || v > 65535) {
+      this.report('KPC015', path, `must be between ${zeroOk ? 0 : 1} and 65535, found ${v}`);
+      return undefined;
+    }
+    return v;
+  }
+}

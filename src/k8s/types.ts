@@ -1,0 +1,78 @@
+import type { Family } from '../util/ip.js';
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+export type TrafficPolicy = 'Cluster' | 'Local';
+
+export interface ServicePortSpec {
+  readonly name: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** 0 when unset. */
+  readonly nodePort: number;
+}
+
+export interface LoadBalancerIngress {
+  readonly ip: string;
+  readonly ipMode?: 'VIP' | 'Proxy';
+}
+
+/** A validated Service with API defaults applied; only the fields kube-proxy reads. */
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: ServiceType;
+  readonly clusterIP: string;
+  readonly clusterIPs: readonly string[];
+  readonly ipFamilies: readonly Family[];
+  readonly ports: readonly ServicePortSpec[];
+  readonly externalIPs: readonly string[];
+  readonly loadBalancerSourceRanges: readonly string[];
+  readonly ingress: readonly LoadBalancerIngress[];
+  /** Empty when unset (only meaningful for externally accessible Services). */
+  readonly externalTrafficPolicy: TrafficPolicy | '';
+  readonly internalTrafficPolicy: TrafficPolicy;
+  readonly healthCheckNodePort: number;
+  readonly sessionAffinity: 'None' | 'ClientIP';
+  readonly affinityTimeoutSeconds: number;
+  /** Where the object was read from, for messages. */
+  readonly origin: string;
+}
+
+export interface SlicePort {
+  /** null when the field is absent (kube-proxy ignores such ports). */
+  readonly name: string | null;
+  readonly protocol: Protocol;
+  /** null when absent. */
+  readonly port: number | null;
+}
+
+export interface SliceEndpoint {
+  readonly addresses: readonly string[];
+  readonly ready?: boolean;
+  readonly serving?: boolean;
+  readonly terminating?: boolean;
+  readonly nodeName?: string;
+  readonly zone?: string;
+  readonly zoneHints: readonly string[];
+}
+
+export interface EndpointSlice {
+  readonly namespace: string;
+  readonly name: string;
+  /** The kubernetes.io/service-name label; empty when missing. */
+  readonly serviceName: string;
+  readonly addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  readonly ports: readonly SlicePort[];
+  readonly endpoints: readonly SliceEndpoint[];
+  readonly origin: string;
+}
+
+/** The parts of a Node object kube-proxy uses: labels (topology), addresses, pod CIDRs. */
+export interface NodeObject {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly internalIPs: readonly string[];
+  readonly podCIDRs: readonly string[];
+}

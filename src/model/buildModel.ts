@@ -1,0 +1,170 @@
+import type { Cluster } from '../k8s/decodeObjects.js';
+import type { EndpointSlice, Service } from '../k8s/types.js';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { familyOf, formatCidr, formatIp, isLoopback, joinHostPort, parseCidr, parseIp, type Family } from '../util/ip.js';
+import { gateEnabled, type NodeSettings } from '../settings/nodeSettings.js';
+import { categorizeEndpoints } from './categorizeEndpoints.js';
+import { resolveLocalDetector } from './resolveLocalDetector.js';
+import { resolveNodePortIPs } from './resolveNodePortIPs.js';
+import type { Endpoint, NodeModel, Proto, ServicePort } from './types.js';
+
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The cluster IP kube-proxy uses for `family`, or '' when the Service has none of that family. */
+function clusterIPFor(svc: Service, family: Family): string {
+  if (svc.ipFamilies.length === 0) {
+    const ip = parseIp(svc.clusterIP);
+    return ip && familyOf(ip) === family ? formatIp(ip) : '';
+  }
+  const i = svc.ipFamilies.indexOf(family);
+  if (i < 0 || i >= svc.clusterIPs.length) return '';
+  const ip = parseIp(svc.clusterIPs[i]);
+  return ip ? formatIp(ip) : '';
+}
+
+function ipsOfFamily(list: readonly string[], family: Family): string[] {
+  const out: string[] = [];
+  for (const t of list) {
+    const ip = parseIp(t);
+    if (ip && familyOf(ip) === family) out.push(formatIp(ip));
+  }
+  return out;
+}
+
+/** Endpoints per `ns/name|portName|protocol`, de-duplicated as kube-proxy's EndpointSlice cache does. */
+function collectEndpoints(slices: readonly EndpointSlice[], family: Family, nodeName: string): Map<string, Map<string, Endpoint>> {
+  const out = new Map<string, Map<string, Endpoint>>();
+  const sorted = [...slices].sort((a, b) => byText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  for (const slice of sorted) {
+    if (slice.addressType !== family || slice.serviceName === '') continue;
+    for (const port of slice.ports) {
+      if (port.name === null || port.port === null || port.port === 0) continue;
+      const key = `${slice.namespace}/${slice.serviceName}|${port.name}|${port.protocol}`;
+      let set = out.get(key);
+      if (!set) out.set(key, (set = new Map()));
+      for (const ep of slice.endpoints) {
+        if (ep.addresses.length === 0) continue;
+        const ip = parseIp(ep.addresses[0]);
+        if (!ip || familyOf(ip) !== family) continue;
+        const text = formatIp(ip);
+        const hostPort = joinHostPort(text, port.port);
+        const terminating = ep.terminating === true;
+        // A later copy of the same ip:port wins unless it is terminating (a reused pod IP).
+        if (set.has(hostPort) && terminating) continue;
+        set.set(hostPort, {
+          ip: text,
+          port: port.port,
+          hostPort,
+          ready: ep.ready ?? true,
+          serving: ep.serving ?? true,
+          terminating,
+          local: ep.nodeName !== undefined && ep.nodeName !== '' && ep.nodeName === nodeName,
+          zoneHints: ep.zoneHints,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Resolves Services and EndpointSlices into the node's view for one IP family: the only input the
+ * backends read. Warnings (slices without a Service…) come back as diagnostics.
+ */
+export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeModel; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const family = s.family;
+  const endpointsByPort = collectEndpoints(cluster.slices, family, s.nodeName);
+  const zone = s.nodeLabels[ZONE_LABEL] ?? '';
+  const ipModeGate = gateEnabled(s, 'LoadBalancerIPMode');
+  const nodeIP = ipsOfFamily(s.nodeIPs, family)[0] ?? '';
+
+  const serviceNames = new Set(cluster.services.map((x) => `${x.namespace}/${x.name}`));
+  for (const slice of cluster.slices) {
+    if (slice.serviceName === '') diagnostics.push(diag('KPC031', 'has no kubernetes.io/service-name label; kube-proxy ignores it', { object: `EndpointSlice ${slice.namespace}/${slice.name}`, file: slice.origin }));
+    else if (!serviceNames.has(`${slice.namespace}/${slice.serviceName}`)) diagnostics.push(diag('KPC030', `belongs to Service ${slice.namespace}/${slice.serviceName}, which is not in the input; its endpoints are unused`, { object: `EndpointSlice ${slice.namespace}/${slice.name}`, file: slice.origin }));
+  }
+
+  const servicePorts: ServicePort[] = [];
+  const services = [...cluster.services].sort((a, b) => byText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  for (const svc of services) {
+    if (svc.type === 'ExternalName' || svc.clusterIP === '' || svc.clusterIP === 'None') continue;
+    const clusterIP = clusterIPFor(svc, family);
+    if (!clusterIP) continue;
+    const externallyAccessibleService = svc.type === 'LoadBalancer' || svc.type === 'NodePort' || (svc.type === 'ClusterIP' && svc.externalIPs.length > 0);
+    const externalPolicyLocal = externallyAccessibleService && svc.externalTrafficPolicy === 'Local';
+    const internalPolicyLocal = svc.internalTrafficPolicy === 'Local';
+    const healthCheckNodePort = svc.type === 'LoadBalancer' && externalPolicyLocal ? svc.healthCheckNodePort : 0;
+    const externalIPs = ipsOfFamily(svc.externalIPs, family);
+    const sourceRanges: string[] = [];
+    for (const r of svc.loadBalancerSourceRanges) {
+      const c = parseCidr(r);
+      if (c && familyOf(c.ip) === family) sourceRanges.push(formatCidr(c));
+    }
+    const loadBalancerVIPs = ipsOfFamily(
+      svc.ingress.filter((g) => g.ip !== '' && (!ipModeGate || g.ipMode === undefined || g.ipMode === 'VIP')).map((g) => g.ip),
+      family,
+    );
+    for (const p of [...svc.ports].sort((a, b) => byText(`${a.name}|${a.protocol}`, `${b.name}|${b.protocol}`))) {
+      const id = `${svc.namespace}/${svc.name}${p.name ? `:${p.name}` : ''}`;
+      const endpoints = [...(endpointsByPort.get(`${svc.namespace}/${svc.name}|${p.name}|${p.protocol}`)?.values() ?? [])].sort((a, b) => byText(a.hostPort, b.hostPort));
+      const externallyAccessible = p.nodePort !== 0 || loadBalancerVIPs.length > 0 || externalIPs.length > 0;
+      const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
+      const usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && externallyAccessible);
+      const cat = categorizeEndpoints(endpoints, usesClusterEndpoints, usesLocalEndpoints, zone);
+      servicePorts.push({
+        id,
+        namespace: svc.namespace,
+        service: svc.name,
+        portName: p.name,
+        proto: p.protocol.toLowerCase() as Proto,
+        clusterIP,
+        port: p.port,
+        nodePort: p.nodePort,
+        externalIPs,
+        loadBalancerVIPs,
+        sourceRanges,
+        healthCheckNodePort,
+        externalPolicyLocal,
+        internalPolicyLocal,
+        affinitySeconds: svc.sessionAffinity === 'ClientIP' ? svc.affinityTimeoutSeconds : 0,
+        externallyAccessible,
+        usesClusterEndpoints,
+        usesLocalEndpoints,
+        endpoints,
+        ...cat,
+      });
+    }
+  }
+  const totalEndpoints = servicePorts.reduce((n, sp) => n + sp.endpoints.length, 0);
+
+  const nodePorts = resolveNodePortIPs(s, family);
+  diagnostics.push(...nodePorts.diagnostics);
+  const localhostNodePorts = family === 'IPv4' && s.localhostNodePorts && nodePorts.containsIPv4Loopback;
+  const detector = resolveLocalDetector(s, family);
+  diagnostics.push(...detector.diagnostics);
+
+  return {
+    diagnostics,
+    model: {
+      family,
+      nodeName: s.nodeName,
+      nodeIP,
+      servicePorts,
+      totalEndpoints,
+      localDetector: detector.detector,
+      masqueradeAll: s.masqueradeAll,
+      masqueradeBit: s.masqueradeBit,
+      localhostNodePorts,
+      // Loopback accepts node ports only for IPv4 with localhost node ports on.
+      nodePortIPs: nodePorts.matchAll ? null : nodePorts.ips.filter((ip) => !isLoopback(parseIp(ip)!) || (family === 'IPv4' && localhostNodePorts)),
+      randomFully: s.randomFully,
+      nfacctCounters: s.nfacctCounters,
+      conntrackTCPBeLiberal: s.conntrackTCPBeLiberal,
+    },
+  };
+}

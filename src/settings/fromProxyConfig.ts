@@ -1,0 +1,59 @@
+import { FieldReader } from '../k8s/fieldReader.js';
+import type { RawObject } from '../input/rawObject.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseCidr, parseIp } from '../util/ip.js';
+import { DETECT_LOCAL_MODES, type NodeSettings } from './nodeSettings.js';
+
+type Writable<T> = { -readonly [K in keyof T]?: T[K] };
+
+/** Reads the node settings a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) sets. */
+export function fromProxyConfig(raw: RawObject): { settings: Partial<NodeSettings>; diagnostics: Diagnostic[] } {
+  const r = new FieldReader(raw, 'KubeProxyConfiguration');
+  const s: Writable<NodeSettings> = {};
+  const host = r.string(['hostnameOverride']);
+  if (host) s.nodeName = host.trim().toLowerCase();
+  const bind = r.string(['bindAddress']);
+  if (bind && bind !== '0.0.0.0' && bind !== '::') {
+    if (!parseIp(bind)) r.report('KPC041', ['bindAddress'], `must be an IP address, found ${JSON.stringify(bind)}`);
+    else s.nodeIPs = [bind];
+  }
+  const cc = r.string(['clusterCIDR']);
+  if (cc) {
+    const list = cc.split(',').map((x) => x.trim()).filter(Boolean);
+    list.forEach((c) => { if (!parseCidr(c)) r.report('KPC041', ['clusterCIDR'], `${JSON.stringify(c)} is not a CIDR`); });
+    s.clusterCIDRs = list;
+  }
+  const mode = r.string(['detectLocalMode']);
+  if (mode) {
+    if ((DETECT_LOCAL_MODES as readonly string[]).includes(mode)) s.detectLocalMode = mode as NodeSettings['detectLocalMode'];
+    else r.report('KPC041', ['detectLocalMode'], `must be one of ${DETECT_LOCAL_MODES.join(', ')}, found ${JSON.stringify(mode)}`);
+  }
+  const bridge = r.string(['detectLocal', 'bridgeInterface']);
+  if (bridge) s.bridgeInterface = bridge;
+  const prefix = r.string(['detectLocal', 'interfaceNamePrefix']);
+  if (prefix) s.interfaceNamePrefix = prefix;
+  const ma = r.boolean(['iptables', 'masqueradeAll']) ?? r.boolean(['masqueradeAll']);
+  if (ma !== undefined) s.masqueradeAll = ma;
+  const bit = r.integer(['iptables', 'masqueradeBit']);
+  if (bit !== undefined) {
+    if (bit < 0 || bit > 31) r.report('KPC041', ['iptables', 'masqueradeBit'], `must be between 0 and 31, found ${bit}`);
+    else s.masqueradeBit = bit;
+  }
+  const lnp = r.boolean(['iptables', 'localhostNodePorts']);
+  if (lnp !== undefined) s.localhostNodePorts = lnp;
+  const npa = r.list(['nodePortAddresses']).map((_, i) => r.string(['nodePortAddresses', i], true)).filter((x): x is string => x !== undefined);
+  if (npa.length) {
+    npa.forEach((c, i) => { if (c !== 'primary' && !parseCidr(c)) r.report('KPC041', ['nodePortAddresses', i], `${JSON.stringify(c)} is not a CIDR or "primary"`); });
+    s.nodePortAddresses = npa;
+  }
+  const gates = r.mapping(['featureGates']);
+  if (gates) {
+    const fg: Record<string, boolean> = {};
+    for (const [k, v] of Object.entries(gates)) {
+      if (typeof v === 'boolean') fg[k] = v;
+      else r.report('KPC041', ['featureGates', k], 'must be true or false');
+    }
+    s.featureGates = fg;
+  }
+  return { settings: s, diagnostics: r.diagnostics };
+}

@@ -1,0 +1,68 @@
+import type { Family } from '../util/ip.js';
+
+export type DetectLocalMode = 'ClusterCIDR' | 'NodeCIDR' | 'BridgeInterface' | 'InterfaceNamePrefix';
+export const DETECT_LOCAL_MODES: readonly DetectLocalMode[] = ['ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'];
+
+/** nfacct counters kube-proxy creates; rules use them only when they exist on the node. */
+export const NFACCT_INVALID = 'ct_state_invalid_dropped_pkts';
+export const NFACCT_LOCALHOST_NODEPORTS = 'localhost_nps_accepted_pkts';
+
+/**
+ * Everything about the node that changes the rules: kube-proxy's flags and configuration plus
+ * facts it probes at run time. Resolved once (flags over --config over input objects over defaults).
+ */
+export interface NodeSettings {
+  readonly family: Family;
+  /** Endpoints whose nodeName equals this are local; empty means none are. */
+  readonly nodeName: string;
+  /** Primary node IPs (at most one per family is used). */
+  readonly nodeIPs: readonly string[];
+  /** Every address of the node's interfaces (nodePortAddresses selects among them). */
+  readonly nodeAddresses: readonly string[];
+  readonly clusterCIDRs: readonly string[];
+  readonly detectLocalMode: DetectLocalMode;
+  readonly bridgeInterface: string;
+  readonly interfaceNamePrefix: string;
+  /** The node's pod CIDRs (NodeCIDR detection), from --pod-cidr or a Node object. */
+  readonly podCIDRs: readonly string[];
+  readonly masqueradeAll: boolean;
+  readonly masqueradeBit: number;
+  /** CIDRs, or ['primary'] for the node IPs. Empty matches every address. */
+  readonly nodePortAddresses: readonly string[];
+  readonly localhostNodePorts: boolean;
+  readonly nodeLabels: Readonly<Record<string, string>>;
+  readonly featureGates: Readonly<Record<string, boolean>>;
+  readonly randomFully: boolean;
+  readonly nfacctCounters: readonly string[];
+  readonly conntrackTCPBeLiberal: boolean;
+}
+
+export const DEFAULT_SETTINGS: NodeSettings = {
+  family: 'IPv4',
+  nodeName: '',
+  nodeIPs: [],
+  nodeAddresses: [],
+  clusterCIDRs: [],
+  detectLocalMode: 'ClusterCIDR',
+  bridgeInterface: '',
+  interfaceNamePrefix: '',
+  podCIDRs: [],
+  masqueradeAll: false,
+  masqueradeBit: 14,
+  nodePortAddresses: [],
+  localhostNodePorts: true,
+  nodeLabels: {},
+  featureGates: {},
+  randomFully: false,
+  nfacctCounters: [NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS],
+  conntrackTCPBeLiberal: false,
+};
+
+/** Feature gates this compiler honours, with kube-proxy 1.33's defaults. */
+export const KNOWN_GATES: Readonly<Record<string, boolean>> = {
+  LoadBalancerIPMode: true,
+};
+
+export function gateEnabled(s: NodeSettings, gate: keyof typeof KNOWN_GATES): boolean {
+  return s.featureGates[gate] ?? KNOWN_GATES[gate];
+}

@@ -1,0 +1,148 @@
+/** An IP address as bytes: 4 for IPv4, 16 for IPv6. */
+export interface Ip {
+  readonly family: 4 | 6;
+  readonly bytes: readonly number[];
+}
+
+/** A network: address already masked to `prefix` bits. */
+export interface Cidr {
+  readonly ip: Ip;
+  readonly prefix: number;
+}
+
+export type Family = 'IPv4' | 'IPv6';
+
+export function familyOf(ip: Ip): Family {
+  return ip.family === 4 ? 'IPv4' : 'IPv6';
+}
+
+function parseIPv4Parts(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    // Leading zeros are read as decimal, as Kubernetes' lenient parser does.
+    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+function parseIPv6(text: string): number[] | undefined {
+  if (text.length < 2 || /[^0-9a-fA-F:.]/.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    const items = s.split(':');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (i === items.length - 1 && item.includes('.')) {
+        const v4 = parseIPv4Parts(item);
+        if (!v4) return undefined;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(item)) return undefined;
+        out.push(parseInt(item, 16));
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  let words: number[];
+  if (halves.length === 2) {
+    const missing = 8 - head.length - tail.length;
+    if (missing < 1) return undefined;
+    words = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  } else {
+    words = head;
+  }
+  if (words.length !== 8) return undefined;
+  const bytes: number[] = [];
+  for (const w of words) bytes.push(w >> 8, w & 0xff);
+  return bytes;
+}
+
+/**
+ * Parses an IP address the lenient way Kubernetes does (IPv4 octets with leading zeros are
+ * decimal). An IPv4-mapped IPv6 address counts as IPv4, as in Go. Returns undefined when invalid.
+ */
+export function parseIp(text: string): Ip | undefined {
+  if (text.includes(':')) {
+    const bytes = parseIPv6(text);
+    if (!bytes) return undefined;
+    const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+    return mapped ? { family: 4, bytes: bytes.slice(12) } : { family: 6, bytes };
+  }
+  const v4 = parseIPv4Parts(text);
+  return v4 ? { family: 4, bytes: v4 } : undefined;
+}
+
+/** Canonical text of an address: dotted IPv4, RFC 5952 IPv6 (as Go's net.IP.String prints). */
+export function formatIp(ip: Ip): string {
+  if (ip.family === 4) return ip.bytes.join('.');
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((ip.bytes[i] << 8) | ip.bytes[i + 1]);
+  // Longest run of two or more zero words is compressed; the first wins a tie.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (bestLen < 2) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}
+
+/** Parses `ip/prefix` leniently and masks it to the network address. */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIp(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  if (!ip || !/^[0-9]{1,3}$/.test(prefixText)) return undefined;
+  // A mapped IPv4 address written in IPv6 form keeps IPv6 prefix semantics in Go; rare enough to refuse.
+  if (ip.family === 4 && text.slice(0, slash).includes(':')) return undefined;
+  const prefix = Number(prefixText);
+  const max = ip.bytes.length * 8;
+  if (prefix > max) return undefined;
+  return { ip: maskIp(ip, prefix), prefix };
+}
+
+function maskIp(ip: Ip, prefix: number): Ip {
+  const bytes = ip.bytes.map((b, i) => {
+    const bitsHere = Math.max(0, Math.min(8, prefix - i * 8));
+    return b & ((0xff << (8 - bitsHere)) & 0xff);
+  });
+  return { family: ip.family, bytes };
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${formatIp(c.ip)}/${c.prefix}`;
+}
+
+/** True when `ip` lies inside `cidr` (different families never match). */
+export function cidrContains(cidr: Cidr, ip: Ip): boolean {
+  if (cidr.ip.family !== ip.family) return false;
+  const masked = maskIp(ip, cidr.prefix);
+  return masked.bytes.every((b, i) => b === cidr.ip.bytes[i]);
+}
+
+export function isLoopback(ip: Ip): boolean {
+  if (ip.family === 4) return ip.bytes[0] === 127;
+  return ip.bytes.slice(0, 15).every((b) => b === 0) && ip.bytes[15] === 1;
+}
+
+/** `ip:port`, or `[ip]:port` for IPv6, as Go's net.JoinHostPort writes it. */
+export function joinHostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

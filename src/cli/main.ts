@@ -20,7 +20,10 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     .option('--backend <name>', 'iptables', 'iptables')
     .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
     .option('--format <format>', 'save (the node iptables-save view), restore (kube-proxy payload) or model (the node model as JSON)', 'save')
-    .option('-o, --output <file>', 'write to FILE atomically instead of stdout');
+    .option('-o, --output <file>', 'write to FILE atomically instead of stdout')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run kproxy-compile compile --help for usage)');
   addNodeFlags(compile).action(async (paths: string[], opts: Record<string, unknown>) => {
     run.exit = await runCompile(paths, opts, io);
   });

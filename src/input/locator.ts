@@ -46,11 +46,53 @@ export class Locator {
         line = this.lines.get(child);
         continue;
       }
-      if (typeof key === 'string' && line !== undefined) return this.findKey(line, key) + 1;
+      if (line === undefined) break;
+      if (typeof key === 'string') return this.findKey(line, key) + 1;
+      if (Array.isArray(node)) return this.findItem(line, key) + 1;
       break;
     }
+    if (line === undefined && path.length === 0) return this.docStart(doc) + 1;
     return line === undefined ? undefined : line + 1;
   }
+
+  /** The line of the index-th `- ` item of a block list whose key is on line `from`. */
+  private findItem(from: number, index: number): number {
+    const lines = this.textLines ?? [];
+    let indent = -1;
+    let seen = -1;
+    for (let i = from; i < lines.length && i < from + 10000; i++) {
+      const m = /^(\s*)- /.exec(lines[i]) ?? /^(\s*)-$/.exec(lines[i]);
+      if (!m) continue;
+      if (indent < 0) indent = m[1].length;
+      if (m[1].length !== indent) continue;
+      if (++seen === index) return i;
+    }
+    return from;
+  }
+
+  /** First content line of document `doc` in a `---`-separated stream. */
+  private docStart(doc: number): number {
+    const lines = this.textLines ?? [];
+    let current = -1;
+    let seenContent = false;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (/^---(\s|$)/.test(l)) {
+        current += 1;
+        seenContent = false;
+        if (current === doc && /^---\s+\S/.test(l)) return i;
+        continue;
+      }
+      if (/^\s*(#.*)?$/.test(l)) continue;
+      if (current < 0) current = 0;
+      if (!seenContent) {
+        seenContent = true;
+        if (current === doc) return i;
+      }
+    }
+    return 0;
+  }
+
 
   /** First line at or after `from` (0-based) that holds `key:` as a YAML or JSON key. */
   private findKey(from: number, key: string): number {

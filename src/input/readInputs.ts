@@ -99,7 +99,14 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
   const locator = new Locator(text);
   let docs: unknown[];
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if (/\.json$/i.test(file)) {
+    try {
+      docs = [JSON.parse(text)];
+    } catch (e) {
+      diagnostics.push(diag('KPC002', `invalid JSON: ${jsonReason(e)}`, { file, line: jsonErrorLine(text, e) }));
+      return;
+    }
+  } else if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       docs = [JSON.parse(text)];
     } catch (e) {
@@ -111,6 +118,20 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
     docs = parseYaml(text, file, diagnostics);
   }
   docs.forEach((doc, index) => addDocument(file, doc, index, locator, objects, diagnostics));
+}
+
+function jsonReason(e: unknown): string {
+  return String((e as Error).message).replace(/ in JSON at position \d+.*$/, '').replace(/\s+/g, ' ');
+}
+
+/** The 1-based line of a JSON.parse error, from the position it names. */
+function jsonErrorLine(text: string, e: unknown): number | undefined {
+  const m = / at position (\d+)/.exec(String((e as Error).message));
+  if (!m) return undefined;
+  let line = 1;
+  const end = Math.min(Number(m[1]), text.length);
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unknown[] {

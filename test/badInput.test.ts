@@ -1,0 +1,111 @@
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/runCli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kpc-bad-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const svc = (spec: string, meta = 'name: web\n  namespace: shop') => `apiVersion: v1\nkind: Service\nmetadata:\n  ${meta}\nspec:\n${spec}`;
+const GOOD_SPEC = '  clusterIP: 10.96.0.10\n  ports:\n  - name: http\n    port: 80\n';
+const slice = (body: string) => `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-abc\n  namespace: shop\n  labels:\n    kubernetes.io/service-name: web\n${body}`;
+
+interface BadCase {
+  readonly name: string;
+  readonly file: string | Buffer;
+  /** Expected stderr line(s): each a regex that one `error` line must match. */
+  readonly errors: readonly RegExp[];
+  /** File name inside the case directory (default in.yaml). */
+  readonly as?: string;
+}
+
+const CASES: readonly BadCase[] = [
+  { name: 'YAML syntax error', file: 'apiVersion: v1\nkind: Service\nmetadata: {name: [x\n', errors: [/^in\.yaml:\d+: error KPC002: invalid YAML/] },
+  { name: 'JSON syntax error', file: '{"apiVersion": "v1",\n "kind": "Service"\n "metadata": {}}', errors: [/^in\.yaml:3: error KPC002: invalid YAML/] },
+  { name: 'JSON syntax error in a .json file', as: 'in.json', file: '{"apiVersion": "v1",\n "kind": "Service",\n "metadata": {"name": "x",}}', errors: [/^in\.json:3: error KPC002: invalid JSON: /] },
+  { name: 'binary garbage', file: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0xff, 0xfe]), errors: [/^in\.yaml: error KPC003: .*binary/] },
+  { name: 'invalid UTF-8', file: Buffer.from([0x6b, 0x69, 0x6e, 0x64, 0x3a, 0x20, 0xc3, 0x28]), errors: [/^in\.yaml: error KPC003: .*UTF-8/] },
+  { name: 'a scalar document', file: 'just some text\n', errors: [/^in\.yaml:1: error KPC004: /] },
+  { name: 'missing kind', file: 'apiVersion: v1\nmetadata:\n  name: x\n', errors: [/^in\.yaml:1: error KPC004: kind: /] },
+  { name: 'port as a string', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: "80"\n'), errors: [/^in\.yaml:9: error KPC010: Service shop\/web: spec\.ports\[0\]\.port: must be an integer, found the string "80"/] },
+  { name: 'port out of range', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 70000\n'), errors: [/^in\.yaml:9: error KPC015: Service shop\/web: spec\.ports\[0\]\.port: must be between 1 and 65535, found 70000/] },
+  { name: 'nodePort out of range', file: svc('  type: NodePort\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    nodePort: -1\n'), errors: [/^in\.yaml:11: error KPC015: Service shop\/web: spec\.ports\[0\]\.nodePort: /] },
+  { name: 'invalid cluster IP', file: svc('  clusterIP: 10.96.0.300\n  ports:\n  - port: 80\n'), errors: [/^in\.yaml:7: error KPC013: Service shop\/web: spec\.clusterIP: must be a valid IP address/] },
+  { name: 'invalid external IP', file: svc(`${GOOD_SPEC}  externalIPs:\n  - 1.2.3\n`), errors: [/^in\.yaml:12: error KPC013: Service shop\/web: spec\.externalIPs\[0\]/] },
+  { name: 'invalid source range', file: svc(`  type: LoadBalancer\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n  loadBalancerSourceRanges:\n  - 10.0.0.0/33\n`), errors: [/^in\.yaml:12: error KPC014: Service shop\/web: spec\.loadBalancerSourceRanges\[0\]/] },
+  { name: 'invalid protocol', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    protocol: tcp\n'), errors: [/^in\.yaml:10: error KPC016: Service shop\/web: spec\.ports\[0\]\.protocol: must be one of TCP, UDP, SCTP, found "tcp"/] },
+  { name: 'invalid Service type', file: svc('  type: Nodeport\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n'), errors: [/^in\.yaml:7: error KPC017: Service shop\/web: spec\.type: /] },
+  { name: 'invalid traffic policy', file: svc(`${GOOD_SPEC}  internalTrafficPolicy: local\n`), errors: [/^in\.yaml:11: error KPC018: Service shop\/web: spec\.internalTrafficPolicy: /] },
+  { name: 'a name that would inject text into a rule comment', file: svc(GOOD_SPEC, 'name: "web\\" -j ACCEPT -m comment --comment \\"x"\n  namespace: shop'), errors: [/^in\.yaml:4: error KPC012: Service shop\/".*": metadata\.name: /] },
+  { name: 'a namespace with a space', file: svc(GOOD_SPEC, 'name: web\n  namespace: "shop x"'), errors: [/^in\.yaml:5: error KPC012: .*metadata\.namespace: /] },
+  { name: 'a port name with a newline', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: "h\\n-A INPUT -j DROP"\n    port: 80\n'), errors: [/^in\.yaml:9: error KPC012: Service shop\/web: spec\.ports\[0\]\.name: /] },
+  { name: 'an upper-case Service name', file: svc(GOOD_SPEC, 'name: Web\n  namespace: shop'), errors: [/error KPC012: Service shop\/"Web": metadata\.name: "Web" must consist of lower case/] },
+  { name: 'duplicate port names', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 80\n  - name: a\n    port: 81\n'), errors: [/^in\.yaml:11: error KPC019: Service shop\/web: spec\.ports\[1\]\.name: duplicate port name "a"/] },
+  { name: 'duplicate Services', file: `${svc(GOOD_SPEC)}---\n${svc(GOOD_SPEC)}`, errors: [/^in\.yaml:12: error KPC019: Service shop\/web: appears more than once \(first at in\.yaml:1\)/] },
+  { name: 'bad EndpointSlice address type', file: slice('addressType: IPv5\nendpoints: []\n'), errors: [/^in\.yaml:8: error KPC018: EndpointSlice shop\/web-abc: addressType: must be one of IPv4, IPv6, FQDN/] },
+  { name: 'an IPv6 address in an IPv4 slice', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["fd00::1"]\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:10: error KPC020: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[0\]: fd00::1 is not an IPv4 address/] },
+  { name: 'a condition that is not a boolean', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\n  conditions:\n    ready: "yes"\n'), errors: [/^in\.yaml:12: error KPC010: EndpointSlice shop\/web-abc: endpoints\[0\]\.conditions\.ready: must be true or false/] },
+  { name: 'two problems, two messages', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 0\n  - name: b\n    port: 80\n    protocol: HTTP\n'), errors: [/KPC015: Service shop\/web: spec\.ports\[0\]\.port/, /KPC016: Service shop\/web: spec\.ports\[1\]\.protocol/] },
+];
+
+describe('bad input: exit 2, one message per problem, nothing on stdout, no output file', () => {
+  for (const c of CASES) {
+    it(`kproxy-compile in.yaml -o out.txt (${c.name})`, async () => {
+      const caseDir = mkdtempSync(join(dir, 'case-'));
+      const name = c.as ?? 'in.yaml';
+      writeFileSync(join(caseDir, name), c.file);
+      const run = await runCli([name, '-o', 'out.txt', '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(existsSync(join(caseDir, 'out.txt'))).toBe(false);
+      const errorLines = run.stderr.split('\n').filter((l) => / error KPC\d+: /.test(l));
+      expect(errorLines).toHaveLength(c.errors.length);
+      c.errors.forEach((re, i) => expect(errorLines[i]).toMatch(re));
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+
+  it('kproxy-compile missing.yaml (an unreadable path)', async () => {
+    const run = await runCli([join(dir, 'missing.yaml')]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/error KPC001: cannot read .*missing\.yaml: no such file or directory/);
+  });
+
+  it('kproxy-compile locked/ (a directory that cannot be read)', async () => {
+    const locked = join(dir, 'locked');
+    mkdirSync(join(locked, 'inner'), { recursive: true });
+    writeFileSync(join(locked, 'inner', 'a.yaml'), svc(GOOD_SPEC));
+    chmodSync(join(locked, 'inner', 'a.yaml'), 0o000);
+    const run = await runCli([locked]);
+    chmodSync(join(locked, 'inner', 'a.yaml'), 0o644);
+    // root reads files regardless of mode; then the file simply compiles.
+    if (process.getuid?.() === 0) expect(run.code).toBe(0);
+    else {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/error KPC001: cannot read .*a\.yaml: permission denied/);
+    }
+  });
+});
+
+describe('tolerated input: warnings on stderr, output as kube-proxy would produce', () => {
+  it('kproxy-compile in.yaml (a slice for a missing Service is a warning)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'warn-'));
+    writeFileSync(join(caseDir, 'in.yaml'), slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\nports:\n- name: http\n  port: 8080\n'));
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning KPC030: EndpointSlice shop\/web-abc: belongs to Service shop\/web, which is not in the input/);
+    expect(run.stdout).not.toContain('10.0.0.1');
+    expect(run.stdout).toContain(':KUBE-SERVICES - [0:0]');
+  });
+
+  it('kproxy-compile in.yaml (other kinds are skipped with one note per kind)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'note-'));
+    writeFileSync(join(caseDir, 'in.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n');
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr.match(/note KPC005/g)).toHaveLength(1);
+    expect(run.stderr).toContain('skipped 2 objects of kind Deployment (apps/v1)');
+  });
+});

@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from './helpers/fixtures.js';
+import { runCli } from './helpers/runCli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kpc-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const overall = join(FIXTURES_DIR, 'upstream-overall');
+const overallArgs = readFileSync(join(overall, 'args'), 'utf8').split('\n').filter(Boolean);
+
+describe('command line', () => {
+  it('kproxy-compile compile DIR equals kproxy-compile DIR (compile is the default command)', async () => {
+    const a = await runCli(['compile', overall, ...overallArgs]);
+    const b = await runCli([overall, ...overallArgs]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.startsWith('*mangle\n')).toBe(true);
+  });
+
+  it('kproxy-compile - (reads a kubectl-style List from stdin)', async () => {
+    const items = ['services.yaml', 'endpointslices.yaml'].map((f) => readFileSync(join(overall, f), 'utf8'));
+    const yaml = await import('js-yaml');
+    const docs = items.flatMap((t) => yaml.loadAll(t)).filter(Boolean);
+    const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs });
+    const fromStdin = await runCli(['-', ...overallArgs, '--format', 'restore'], { stdin: list });
+    const fromDir = await runCli([overall, ...overallArgs, '--format', 'restore']);
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromDir.stdout);
+  });
+
+  it('kproxy-compile DIR -o FILE (writes the file, nothing on stdout)', async () => {
+    const out = join(dir, 'rules.txt');
+    const run = await runCli([overall, ...overallArgs, '-o', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    const direct = await runCli([overall, ...overallArgs]);
+    expect(readFileSync(out, 'utf8')).toBe(direct.stdout);
+  });
+
+  it('kproxy-compile DIR -o FILE (keeps an existing file when the input is bad)', async () => {
+    const out = join(dir, 'kept.txt');
+    writeFileSync(out, 'previous\n');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  ports:\n  - port: 0\n');
+    const run = await runCli([bad, '-o', out]);
+    expect(run.code).toBe(2);
+    expect(readFileSync(out, 'utf8')).toBe('previous\n');
+  });
+
+  it.each([
+    [['--format', 'json'], /--format must be one of save, restore, model/],
+    [['--family', 'ipv5'], /--family must be ipv4 or ipv6/],
+    [['--backend', 'nftables'], /--backend "nftables" is not supported/],
+    [['--masquerade-all=yes'], /--masquerade-all takes true or false/],
+    [['--iptables-masquerade-bit', '40'], /--iptables-masquerade-bit: must be a whole number from 0 to 31/],
+    [['--node-ip', '1.2.3'], /--node-ip: "1.2.3" is not an IP address/],
+    [['--feature-gates', 'Nope=true'], /unknown feature gate Nope/],
+    [['--no-such-flag'], /unknown option '--no-such-flag'/],
+  ])('kproxy-compile DIR %j (exits 2 with a usage message)', async (extra, message) => {
+    const run = await runCli([overall, ...extra]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('kproxy-compile (no input is a usage error)', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no input/);
+  });
+
+  it('kproxy-compile --help (exits 0 and lists the commands)', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('compile');
+  });
+
+  it('kproxy-compile DIR --iptables-localhost-nodeports=false (spelled like kube-proxy)', async () => {
+    const on = await runCli([overall, ...overallArgs, '--format', 'restore']);
+    const off = await runCli([overall, ...overallArgs.filter((a) => !a.startsWith('--iptables-localhost')), '--iptables-localhost-nodeports=false', '--format', 'restore']);
+    expect(on.stdout).toContain(':KUBE-FIREWALL - [0:0]');
+    expect(off.stdout).not.toContain('KUBE-FIREWALL');
+    expect(off.stdout).toContain('-m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j KUBE-NODEPORTS');
+  });
+
+  it('bin/kproxy-compile.js (the real binary: exit code, stdout, stderr)', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'kproxy-compile.js');
+    if (!existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js'))) throw new Error('run npm run build first (npm test does)');
+    const ok = spawnSync(process.execPath, [bin, overall, ...overallArgs, '--format', 'restore'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP"');
+    const bad = spawnSync(process.execPath, [bin, join(dir, 'nope.yaml')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/error KPC001/);
+  });
+});

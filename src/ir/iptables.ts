@@ -10,8 +10,8 @@ export type Match =
   | { readonly kind: 'src' | 'dst'; readonly addr: string; readonly negate?: boolean }
   /** `-i`: input interface (local-traffic detection by interface). */
   | { readonly kind: 'inIface'; readonly name: string; readonly negate?: boolean }
-  /** `-m p -p p`: the protocol and its match module. */
-  | { readonly kind: 'proto'; readonly proto: 'tcp' | 'udp' | 'sctp' }
+  /** `-m p -p p`: the protocol and its match module (`bare`: `-p p` alone, no module). */
+  | { readonly kind: 'proto'; readonly proto: 'tcp' | 'udp' | 'sctp'; readonly bare?: true }
   /** `--dport N`: an option of the protocol module. */
   | { readonly kind: 'dport'; readonly port: number }
   | { readonly kind: 'comment'; readonly text: string }

@@ -16,7 +16,7 @@ function matchTokens(m: Match): string {
     case 'src': return `${not}-s ${m.addr}`;
     case 'dst': return `${not}-d ${m.addr}`;
     case 'inIface': return `${not}-i ${m.name}`;
-    case 'proto': return `-m ${m.proto} -p ${m.proto}`;
+    case 'proto': return m.bare ? `-p ${m.proto}` : `-m ${m.proto} -p ${m.proto}`;
     case 'dport': return `--dport ${m.port}`;
     case 'comment': return `-m comment --comment ${commentArg(m.text)}`;
     case 'addrtype': return `-m addrtype --${m.dir}-type ${m.type}`;

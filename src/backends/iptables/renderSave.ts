@@ -29,6 +29,7 @@ function moduleTokens(m: Match, rule: Rule, v6: boolean): string | undefined {
   switch (m.kind) {
     case 'comment': return `-m comment --comment "${m.text}"`;
     case 'proto': {
+      if (m.bare) return undefined;
       const dport = rule.matches.find((x) => x.kind === 'dport');
       return dport && dport.kind === 'dport' ? `-m ${m.proto} --dport ${dport.port}` : `-m ${m.proto}`;
     }

@@ -1,0 +1,186 @@
+import { diag, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { Match, Rule, TableName, Target } from '../../ir/iptables.js';
+
+/** One table of a dump: its chains (with policy for built-ins) and rules, in file order. */
+export interface DumpTable {
+  readonly name: string;
+  readonly chains: readonly { readonly name: string; readonly policy: string }[];
+  readonly rules: readonly Rule[];
+  readonly deleted: readonly string[];
+}
+
+export interface Dump {
+  readonly tables: readonly DumpTable[];
+}
+
+/** Splits a rule line into arguments, honouring double quotes as iptables-save writes them. */
+export function tokenize(line: string): string[] | undefined {
+  const out: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] === ' ' || line[i] === '\t') { i++; continue; }
+    if (line[i] === '"') {
+      let j = i + 1;
+      let s = '';
+      while (j < line.length && line[j] !== '"') {
+        if (line[j] === '\\' && j + 1 < line.length) { s += line[j + 1]; j += 2; continue; }
+        s += line[j++];
+      }
+      if (j >= line.length) return undefined;
+      out.push(s);
+      i = j + 1;
+      continue;
+    }
+    let j = i;
+    while (j < line.length && line[j] !== ' ' && line[j] !== '\t') j++;
+    out.push(line.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
+const MARK = /^(0x[0-9a-fA-F]+|[0-9]+)(?:\/(0x[0-9a-fA-F]+|[0-9]+))?$/;
+
+class RuleError extends Error {}
+
+/** Parses the arguments after `-A CHAIN` into typed matches and a target. */
+export function parseRuleArgs(chain: string, args: readonly string[]): Rule {
+  const matches: Match[] = [];
+  let target: Target | undefined;
+  let negate = false;
+  let module = '';
+  // `-p` names the protocol; its match module sits where `-m tcp` appears (or nowhere: bare).
+  let pendingProto: { proto: 'tcp' | 'udp' | 'sctp'; at: number } | undefined;
+  let i = 0;
+  const next = (what: string): string => {
+    if (i >= args.length) throw new RuleError(`${what} needs a value`);
+    return args[i++];
+  };
+  const neg = () => { const n = negate; negate = false; return n ? { negate: true as const } : {}; };
+  while (i < args.length) {
+    const a = args[i++];
+    switch (a) {
+      case '!': negate = true; break;
+      case '-s': case '--source': matches.push({ kind: 'src', addr: next(a), ...neg() }); break;
+      case '-d': case '--destination': matches.push({ kind: 'dst', addr: next(a), ...neg() }); break;
+      case '-i': case '--in-interface': matches.push({ kind: 'inIface', name: next(a), ...neg() }); break;
+      case '-p': case '--protocol': {
+        const p = next(a);
+        if (p !== 'tcp' && p !== 'udp' && p !== 'sctp') throw new RuleError(`unsupported protocol ${p}`);
+        if (!matches.some((m) => m.kind === 'proto')) pendingProto = { proto: p, at: matches.length };
+        break;
+      }
+      case '-m': case '--match': {
+        module = next(a);
+        if ((module === 'tcp' || module === 'udp' || module === 'sctp') && !matches.some((m) => m.kind === 'proto')) {
+          matches.push({ kind: 'proto', proto: module });
+          pendingProto = undefined;
+        }
+        break;
+      }
+      case '--dport': case '--destination-port': matches.push({ kind: 'dport', port: Number(next(a)) }); break;
+      case '--comment': matches.push({ kind: 'comment', text: next(a) }); break;
+      case '--src-type': matches.push({ kind: 'addrtype', dir: 'src', type: next(a) as 'LOCAL' }); break;
+      case '--dst-type': matches.push({ kind: 'addrtype', dir: 'dst', type: next(a) as 'LOCAL' }); break;
+      case '--ctstate': matches.push({ kind: 'conntrack', states: next(a), ...neg() }); break;
+      case '--mark': {
+        const m = MARK.exec(next(a));
+        if (!m) throw new RuleError('bad --mark');
+        matches.push({ kind: 'mark', value: Number(m[1]), mask: m[2] ? Number(m[2]) : 0xffffffff, ...neg() });
+        break;
+      }
+      case '--set': case '--rcheck': case '--seconds': case '--reap': case '--name': case '--mask': case '--rsource': {
+        // -m recent options arrive in either order; gather them into one match.
+        i--;
+        const opts: Record<string, string> = {};
+        while (i < args.length && ['--set', '--rcheck', '--seconds', '--reap', '--name', '--mask', '--rsource'].includes(args[i])) {
+          const o = args[i++];
+          opts[o] = o === '--seconds' || o === '--name' || o === '--mask' ? next(o) : '';
+        }
+        if (!('--name' in opts)) throw new RuleError('-m recent without --name');
+        if ('--set' in opts) matches.push({ kind: 'recentSet', name: opts['--name'] });
+        else if ('--rcheck' in opts) matches.push({ kind: 'recentCheck', name: opts['--name'], seconds: Number(opts['--seconds'] ?? 0) });
+        else throw new RuleError('-m recent without --set or --rcheck');
+        break;
+      }
+      case '--mode': if (next(a) !== 'random') throw new RuleError('only --mode random is supported'); break;
+      case '--probability': matches.push({ kind: 'statistic', probability: next(a) }); break;
+      case '--nfacct-name': matches.push({ kind: 'nfacct', name: next(a) }); break;
+      case '--match-set': { const name = next(a); matches.push({ kind: 'set', name, dirs: next(a), ...neg() }); break; }
+      case '-j': case '--jump': {
+        const t = next(a);
+        if (t === 'DNAT') target = { kind: 'DNAT', to: '' };
+        else if (t === 'MASQUERADE') target = { kind: 'MASQUERADE', randomFully: false };
+        else if (t === 'MARK') target = { kind: 'MARK', op: 'or', value: 0 };
+        else if (t === 'ACCEPT' || t === 'DROP' || t === 'RETURN' || t === 'REJECT') target = { kind: t };
+        else target = { kind: 'jump', chain: t };
+        break;
+      }
+      case '--to-destination': if (target?.kind === 'DNAT') target = { kind: 'DNAT', to: next(a) }; else throw new RuleError('--to-destination outside DNAT'); break;
+      case '--random-fully': if (target?.kind === 'MASQUERADE') target = { kind: 'MASQUERADE', randomFully: true }; else throw new RuleError('--random-fully outside MASQUERADE'); break;
+      case '--or-mark': target = { kind: 'MARK', op: 'or', value: Number(next(a)) }; break;
+      case '--xor-mark': target = { kind: 'MARK', op: 'xor', value: Number(next(a)) }; break;
+      case '--set-xmark': {
+        const m = MARK.exec(next(a));
+        if (!m) throw new RuleError('bad --set-xmark');
+        const value = Number(m[1]);
+        const mask = m[2] ? Number(m[2]) : 0xffffffff;
+        // iptables-save spells --or-mark V as V/V and --xor-mark V as V/0x0.
+        if (mask === value) target = { kind: 'MARK', op: 'or', value };
+        else if (mask === 0) target = { kind: 'MARK', op: 'xor', value };
+        else throw new RuleError(`--set-xmark ${m[0]} is neither an or-mark nor an xor-mark`);
+        break;
+      }
+      case '--reject-with': next(a); break;
+      default:
+        throw new RuleError(`unsupported argument ${JSON.stringify(a)}${module ? ` (in -m ${module})` : ''}`);
+    }
+  }
+  if (pendingProto) matches.splice(pendingProto.at, 0, { kind: 'proto', proto: pendingProto.proto, bare: true });
+  return target ? { chain, matches, target } : { chain, matches };
+}
+
+/**
+ * Parses an iptables-save dump or an iptables-restore payload (the two spellings of one IR).
+ * Problems are diagnostics with line numbers; the result is undefined when there are errors.
+ */
+export function parseIptables(text: string, file: string): { dump?: Dump; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const tables: DumpTable[] = [];
+  let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
+  const lines = text.split('\n');
+  lines.forEach((raw, idx) => {
+    const line = raw.trim();
+    const at = { file, line: idx + 1 };
+    if (line === '' || line.startsWith('#')) return;
+    if (line.startsWith('*')) {
+      if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, at));
+      current = { name: line.slice(1), chains: [], rules: [], deleted: [] };
+      return;
+    }
+    if (!current) { diagnostics.push(diag('KPC050', `expected a table line such as *nat, found ${JSON.stringify(line.slice(0, 60))}`, at)); return; }
+    if (line === 'COMMIT') { tables.push(current); current = undefined; return; }
+    if (line.startsWith(':')) {
+      const m = /^:(\S+)\s+(\S+)(\s+\[\d+:\d+\])?$/.exec(line);
+      if (!m) diagnostics.push(diag('KPC050', `malformed chain line ${JSON.stringify(line)}`, at));
+      else current.chains.push({ name: m[1], policy: m[2] });
+      return;
+    }
+    const tokens = tokenize(line.replace(/^\[\d+:\d+\]\s+/, ''));
+    if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', at)); return; }
+    if (tokens[0] === '-X' && tokens.length === 2) { current.deleted.push(tokens[1]); return; }
+    if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, at)); return; }
+    try {
+      current.rules.push(parseRuleArgs(tokens[1], tokens.slice(2)));
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      diagnostics.push(diag('KPC051', `${e.message}: ${line.length > 100 ? `${line.slice(0, 100)}…` : line}`, at));
+    }
+  });
+  if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: lines.length }));
+  return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { dump: { tables }, diagnostics };
+}
+
+export function isTableName(t: string): t is TableName {
+  return t === 'filter' || t === 'nat' || t === 'mangle';
+}

@@ -5,29 +5,21 @@ import { renderSave } from '../backends/iptables/renderSave.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
-import { settingsFromFlags } from './nodeFlags.js';
+import { commonOptions } from './commonOptions.js';
 import { writeAtomically } from './writeOutput.js';
 
 const FORMATS = ['save', 'restore', 'model'] as const;
 
 /** `kproxy-compile compile`: manifests in, one node's rules out. */
 export async function runCompile(paths: string[], opts: Record<string, unknown>, io: Io): Promise<number> {
-  const usage = [];
-  const backend = String(opts.backend);
-  if (backend !== 'iptables') usage.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables)`, { file: '<flags>' }));
-  const familyText = String(opts.family).toLowerCase();
-  if (familyText !== 'ipv4' && familyText !== 'ipv6') usage.push(diag('KPC040', `--family must be ipv4 or ipv6, found ${JSON.stringify(opts.family)}`, { file: '<flags>' }));
+  const common = commonOptions(opts);
+  const usage = [...common.diagnostics];
   const format = String(opts.format);
   if (!(FORMATS as readonly string[]).includes(format)) usage.push(diag('KPC040', `--format must be one of ${FORMATS.join(', ')}, found ${JSON.stringify(format)}`, { file: '<flags>' }));
   if (paths.length === 0) usage.push(diag('KPC040', 'no input: give files, directories or - for stdin', { file: '<flags>' }));
-  const flags = settingsFromFlags(opts);
-  usage.push(...flags.diagnostics);
   if (report(io, usage)) return EXIT_USAGE;
 
-  const view = await loadNodeView(
-    { paths, flags: flags.settings, configFile: typeof opts.config === 'string' ? opts.config : undefined, family: familyText === 'ipv6' ? 'IPv6' : 'IPv4' },
-    { cwd: io.cwd, readStdin: io.readStdin },
-  );
+  const view = await loadNodeView({ paths, ...common.options }, { cwd: io.cwd, readStdin: io.readStdin });
   if (report(io, view.diagnostics) || !view.model) return EXIT_USAGE;
 
   let text: string;

@@ -3,6 +3,7 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report } from './report.js';
 import type { Io } from './io.js';
 import { addNodeFlags, normaliseBooleanFlags } from './nodeFlags.js';
 import { runCompile } from './compileCommand.js';
+import { runDiff } from './diffCommand.js';
 
 export { EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL } from './report.js';
 
@@ -28,6 +29,24 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     run.exit = await runCompile(paths, opts, io);
   });
   program.addCommand(compile, { isDefault: true });
+
+  const diff = new Command('diff')
+    .description('compare two states (manifests or rules dumps); exit 0 when equal, 1 when different')
+    .argument('<old>', 'manifests (file or directory) or a rules dump (iptables-save / --format save|restore output)')
+    .argument('<new>', 'the same, for the new state')
+    .option('--backend <name>', 'iptables', 'iptables')
+    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
+    .option('--output <kind>', 'text, json (the typed change list) or restore-delta (the partial-sync payload)', 'text')
+    .option('--old-format <format>', 'auto, manifests or rules', 'auto')
+    .option('--new-format <format>', 'auto, manifests or rules', 'auto')
+    .option('--all-chains', 'also compare chains kube-proxy does not own (INPUT, other software)')
+    .option('--no-color', 'never colour the text report')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  addNodeFlags(diff).action(async (oldPath: string, newPath: string, opts: Record<string, unknown>) => {
+    run.exit = await runDiff(oldPath, newPath, opts, io);
+  });
+  program.addCommand(diff);
   return program;
 }
 

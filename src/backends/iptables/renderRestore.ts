@@ -48,13 +48,15 @@ export function restoreRuleLine(r: Rule): string {
   return parts.join(' ');
 }
 
-/** The iptables-restore payload kube-proxy writes on a full sync (canonical order). */
+/**
+ * An iptables-restore payload in canonical order. Chains to delete must also be listed in `chains`
+ * (iptables-restore needs the chain line to flush before `-X`).
+ */
 export function renderRestore(rs: Ruleset): string {
   const lines: string[] = [];
   for (const t of rs.payload) {
     lines.push(`*${t.name}`);
     for (const c of t.chains) lines.push(`:${c} - [0:0]`);
-    for (const c of t.deleted) lines.push(`:${c} - [0:0]`);
     for (const r of t.rules) lines.push(restoreRuleLine(r));
     for (const c of t.deleted) lines.push(`-X ${c}`);
     lines.push('COMMIT');

@@ -1,3 +1,5 @@
+import type { DumpTable } from './parseIptables.js';
+import { renderDump } from './renderDump.js';
 import { BUILTIN_CHAINS, type Match, type Rule, type Ruleset, type TableName, type Target } from '../../ir/iptables.js';
 
 const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'filter', 'nat'];
@@ -83,13 +85,12 @@ function byName(a: string, b: string): number {
 }
 
 /**
- * The node's `iptables-save` view after kube-proxy's full sync on a fresh node: mangle, filter and
- * nat with built-in chains, the base jumps, and every KUBE-* chain sorted by name, spelled as
- * iptables-save 1.8 normalises it (without its comment lines).
+ * The tables of the node's `iptables-save` view after kube-proxy's full sync on a fresh node: mangle,
+ * filter and nat with built-in chains first, then every other chain sorted by name, rules grouped by
+ * chain (base jumps first in their built-in chains).
  */
-export function renderSave(rs: Ruleset): string {
-  const v6 = rs.family === 'IPv6';
-  const lines: string[] = [];
+export function saveTables(rs: Ruleset): DumpTable[] {
+  const tables: DumpTable[] = [];
   for (const table of SAVE_TABLE_ORDER) {
     const payload = rs.payload.find((t) => t.name === table);
     const chains = new Set<string>(payload?.chains ?? []);
@@ -97,19 +98,25 @@ export function renderSave(rs: Ruleset): string {
     const base = rs.baseRules.filter((r) => r.table === table);
     for (const r of base) if (r.target?.kind === 'jump') chains.add(r.target.chain);
     if (!payload && chains.size === 0 && base.length === 0) continue;
-    lines.push(`*${table}`);
     const builtins = BUILTIN_CHAINS[table];
-    for (const c of builtins) lines.push(`:${c} ACCEPT [0:0]`);
     const user = [...chains].filter((c) => !builtins.includes(c)).sort(byName);
-    for (const c of user) lines.push(`:${c} - [0:0]`);
     const rulesByChain = new Map<string, Rule[]>();
     for (const r of [...base, ...(payload?.rules ?? [])]) {
       let list = rulesByChain.get(r.chain);
       if (!list) rulesByChain.set(r.chain, (list = []));
-      list.push(r);
+      list.push({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) });
     }
-    for (const c of [...builtins, ...user]) for (const r of rulesByChain.get(c) ?? []) lines.push(saveRuleLine(r, v6));
-    lines.push('COMMIT');
+    tables.push({
+      name: table,
+      chains: [...builtins.map((name) => ({ name, policy: 'ACCEPT' })), ...user.map((name) => ({ name, policy: '-' }))],
+      rules: [...builtins, ...user].flatMap((c) => rulesByChain.get(c) ?? []),
+      deleted: [],
+    });
   }
-  return `${lines.join('\n')}\n`;
+  return tables;
+}
+
+/** The node's `iptables-save` view, spelled as iptables-save 1.8 normalises it (without its comment lines). */
+export function renderSave(rs: Ruleset): string {
+  return renderDump({ tables: saveTables(rs) }, 'save', rs.family);
 }

@@ -1,0 +1,25 @@
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { NodeSettings } from '../settings/nodeSettings.js';
+import type { Family } from '../util/ip.js';
+import { settingsFromFlags } from './nodeFlags.js';
+
+export interface CommonOptions {
+  readonly family: Family;
+  readonly flags: Partial<NodeSettings>;
+  readonly configFile?: string;
+}
+
+/** Validates the options every compiling command shares: backend, family and node flags. */
+export function commonOptions(opts: Record<string, unknown>): { options: CommonOptions; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const backend = String(opts.backend ?? 'iptables');
+  if (backend !== 'iptables') diagnostics.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables)`, { file: '<flags>' }));
+  const familyText = String(opts.family ?? 'ipv4').toLowerCase();
+  if (familyText !== 'ipv4' && familyText !== 'ipv6') diagnostics.push(diag('KPC040', `--family must be ipv4 or ipv6, found ${JSON.stringify(opts.family)}`, { file: '<flags>' }));
+  const flags = settingsFromFlags(opts);
+  diagnostics.push(...flags.diagnostics);
+  return {
+    options: { family: familyText === 'ipv6' ? 'IPv6' : 'IPv4', flags: flags.settings, configFile: typeof opts.config === 'string' ? opts.config : undefined },
+    diagnostics,
+  };
+}

@@ -1,0 +1,99 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Ruleset } from '../ir/iptables.js';
+import type { NodeModel } from '../model/types.js';
+import { lowerIptables } from '../backends/iptables/lowerIptables.js';
+import { parseIptables, type Dump } from '../backends/iptables/parseIptables.js';
+import { renderRestore } from '../backends/iptables/renderRestore.js';
+import { saveTables } from '../backends/iptables/renderSave.js';
+import { annotateChains } from '../diff/annotate.js';
+import { diffStates } from '../diff/diffStates.js';
+import { restoreDelta } from '../diff/restoreDelta.js';
+import { stateFromDump, type RuleState } from '../diff/ruleState.js';
+import { colorsFor } from './colors.js';
+import { commonOptions, type CommonOptions } from './commonOptions.js';
+import { renderDiffText } from './diffReport.js';
+import type { Io } from './io.js';
+import { loadNodeView } from './loadNodeView.js';
+import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
+
+export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
+type SideFormat = (typeof SIDE_FORMATS)[number];
+
+/** One side of a diff: compiled manifests (with their model) or a parsed rules dump. */
+interface Side {
+  readonly state: RuleState;
+  readonly compiled?: { readonly model: NodeModel; readonly rules: Ruleset };
+}
+
+/** A rules dump starts (after comments and blank lines) with a `*table` line. */
+async function looksLikeRules(path: string, io: Io): Promise<boolean> {
+  if (path === '-') return false;
+  const abs = isAbsolute(path) ? path : join(io.cwd, path);
+  try {
+    if ((await stat(abs)).isDirectory()) return false;
+    const head = (await readFile(abs, 'utf8')).slice(0, 4096).split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+    return head !== undefined && /^\*[a-z]+$/.test(head);
+  } catch {
+    return false;
+  }
+}
+
+async function loadSide(path: string, format: SideFormat, common: CommonOptions, allChains: boolean, io: Io, diagnostics: Diagnostic[]): Promise<Side | undefined> {
+  const rules = format === 'rules' || (format === 'auto' && (await looksLikeRules(path, io)));
+  if (rules) {
+    let text: string;
+    try {
+      text = await readFile(isAbsolute(path) ? path : join(io.cwd, path), 'utf8');
+    } catch (e) {
+      diagnostics.push(diag('KPC001', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path }));
+      return undefined;
+    }
+    const parsed = parseIptables(text, path);
+    diagnostics.push(...parsed.diagnostics);
+    return parsed.dump ? { state: stateFromDump(parsed.dump, common.family, { allChains }) } : undefined;
+  }
+  const view = await loadNodeView({ paths: [path], ...common }, { cwd: io.cwd, readStdin: io.readStdin });
+  diagnostics.push(...view.diagnostics);
+  if (!view.model) return undefined;
+  const compiled = lowerIptables(view.model);
+  const dump: Dump = { tables: saveTables(compiled) };
+  return { state: stateFromDump(dump, common.family, { allChains }), compiled: { model: view.model, rules: compiled } };
+}
+
+/** `kproxy-compile diff OLD NEW`: exit 0 when the rules agree, 1 when they differ, 2 on error. */
+export async function runDiff(oldPath: string, newPath: string, opts: Record<string, unknown>, io: Io): Promise<number> {
+  const common = commonOptions(opts);
+  const usage = [...common.diagnostics];
+  const output = String(opts.output ?? 'text');
+  if (!['text', 'json', 'restore-delta'].includes(output)) usage.push(diag('KPC040', `--output must be text, json or restore-delta, found ${JSON.stringify(output)}`, { file: '<flags>' }));
+  const formats: SideFormat[] = [];
+  for (const [flag, v] of [['old-format', opts.oldFormat], ['new-format', opts.newFormat]] as const) {
+    const f = String(v ?? 'auto');
+    if (!(SIDE_FORMATS as readonly string[]).includes(f)) usage.push(diag('KPC040', `--${flag} must be one of ${SIDE_FORMATS.join(', ')}, found ${JSON.stringify(f)}`, { file: '<flags>' }));
+    formats.push(f as SideFormat);
+  }
+  if (oldPath === '-' && newPath === '-') usage.push(diag('KPC040', 'only one side can be read from stdin', { file: '<flags>' }));
+  if (report(io, usage)) return EXIT_USAGE;
+
+  const diagnostics: Diagnostic[] = [];
+  const allChains = opts.allChains === true;
+  const a = await loadSide(oldPath, formats[0], common.options, allChains, io, diagnostics);
+  const b = await loadSide(newPath, formats[1], common.options, allChains, io, diagnostics);
+  if (report(io, diagnostics) || !a || !b) return EXIT_USAGE;
+
+  const result = diffStates(a.state, b.state, annotateChains(a.state, b.state));
+  if (output === 'restore-delta') {
+    if (!a.compiled || !b.compiled) {
+      report(io, [diag('KPC040', '--output restore-delta needs manifests on both sides (it replays kube-proxy state changes)', { file: '<flags>' })]);
+      return EXIT_USAGE;
+    }
+    io.stdout(renderRestore(restoreDelta(a.compiled.model, a.compiled.rules, b.compiled.model, b.compiled.rules)));
+  } else if (output === 'json') {
+    io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/diff/v1', equal: result.changes.length === 0, summary: result.summary, changes: result.changes }, null, 2)}\n`);
+  } else {
+    io.stdout(renderDiffText(result, colorsFor(io, opts.color === false)));
+  }
+  return result.changes.length === 0 ? EXIT_OK : EXIT_DIFFERENT;
+}

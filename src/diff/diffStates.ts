@@ -1,0 +1,96 @@
+import type { RuleState } from './ruleState.js';
+
+/** One typed difference between two rule states. Schema `kproxy-compile/diff/v1` (docs/diff.md). */
+export type Change =
+  | { readonly type: 'chain-added' | 'chain-removed'; readonly table: string; readonly chain: string; readonly service?: string; readonly rules: readonly string[] }
+  | { readonly type: 'rule-added' | 'rule-removed'; readonly table: string; readonly chain: string; readonly service?: string; readonly rule: string; readonly position: number };
+
+export interface DiffResult {
+  readonly changes: readonly Change[];
+  readonly summary: { readonly chainsAdded: number; readonly chainsRemoved: number; readonly rulesAdded: number; readonly rulesRemoved: number };
+}
+
+/** Longest common subsequence edit script of two key lists: which indexes are removed / added. */
+function editScript(a: readonly string[], b: readonly string[]): { removed: number[]; added: number[] } {
+  // Trim the common head and tail first: churn usually touches a few rules of long chains.
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) { endA--; endB--; }
+  const n = endA - start;
+  const m = endB - start;
+  const removed: number[] = [];
+  const added: number[] = [];
+  if (n === 0 || m === 0 || n * m > 4_000_000) {
+    // Large unrelated middles fall back to a set difference (still exact about what exists).
+    const inB = new Map<string, number>();
+    for (let j = start; j < endB; j++) inB.set(b[j], (inB.get(b[j]) ?? 0) + 1);
+    for (let i = start; i < endA; i++) {
+      const k = inB.get(a[i]) ?? 0;
+      if (k > 0) inB.set(a[i], k - 1);
+      else removed.push(i);
+    }
+    const inA = new Map<string, number>();
+    for (let i = start; i < endA; i++) inA.set(a[i], (inA.get(a[i]) ?? 0) + 1);
+    for (let j = start; j < endB; j++) {
+      const k = inA.get(b[j]) ?? 0;
+      if (k > 0) inA.set(b[j], k - 1);
+      else added.push(j);
+    }
+    return { removed, added };
+  }
+  const dp: Uint32Array[] = [];
+  for (let i = 0; i <= n; i++) dp.push(new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i][j] = a[start + i] === b[start + j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[start + i] === b[start + j]) { i++; j++; }
+    else if (dp[i + 1][j] >= dp[i][j + 1]) removed.push(start + i++);
+    else added.push(start + j++);
+  }
+  while (i < n) removed.push(start + i++);
+  while (j < m) added.push(start + j++);
+  return { removed, added };
+}
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Compares two rule states chain by chain; `diff(x, x)` is empty. */
+export function diffStates(oldState: RuleState, newState: RuleState, labels: ReadonlyMap<string, string> = new Map()): DiffResult {
+  const changes: Change[] = [];
+  const keys = [...new Set([...oldState.chains.keys(), ...newState.chains.keys()])].sort(byKey);
+  let rulesAdded = 0;
+  let rulesRemoved = 0;
+  let chainsAdded = 0;
+  let chainsRemoved = 0;
+  for (const key of keys) {
+    const a = oldState.chains.get(key);
+    const b = newState.chains.get(key);
+    const table = (a ?? b)!.table;
+    const chain = (a ?? b)!.name;
+    const service = labels.get(chain);
+    const extra = service ? { service } : {};
+    if (!a) {
+      changes.push({ type: 'chain-added', table, chain, ...extra, rules: b!.keys });
+      chainsAdded++;
+      rulesAdded += b!.keys.length;
+      continue;
+    }
+    if (!b) {
+      changes.push({ type: 'chain-removed', table, chain, ...extra, rules: a.keys });
+      chainsRemoved++;
+      rulesRemoved += a.keys.length;
+      continue;
+    }
+    const { removed, added } = editScript(a.keys, b.keys);
+    for (const i of removed) changes.push({ type: 'rule-removed', table, chain, ...extra, rule: a.keys[i], position: i + 1 });
+    for (const j of added) changes.push({ type: 'rule-added', table, chain, ...extra, rule: b.keys[j], position: j + 1 });
+    rulesRemoved += removed.length;
+    rulesAdded += added.length;
+  }
+  return { changes, summary: { chainsAdded, chainsRemoved, rulesAdded, rulesRemoved } };
+}

@@ -1,0 +1,63 @@
+import type { Rule, Ruleset, Table } from '../ir/iptables.js';
+import type { NodeModel, ServicePort } from '../model/types.js';
+import { canonicalTable } from '../backends/iptables/canonicalOrder.js';
+import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
+import { serviceChainRules } from '../backends/iptables/serviceChainRules.js';
+import { planService } from '../backends/iptables/serviceEntryRules.js';
+import { LARGE_CLUSTER_ENDPOINTS } from '../backends/iptables/lowerIptables.js';
+
+const isServiceChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
+
+/** Everything of a model except its service ports: when this differs, kube-proxy syncs fully. */
+function nodeFingerprint(m: NodeModel): string {
+  const { servicePorts: _s, totalEndpoints: _t, ...rest } = m;
+  return JSON.stringify(rest);
+}
+
+function byService(m: NodeModel): Map<string, ServicePort[]> {
+  const out = new Map<string, ServicePort[]>();
+  for (const sp of m.servicePorts) {
+    const k = `${sp.namespace}/${sp.service}`;
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(sp);
+  }
+  return out;
+}
+
+/** Services (ns/name) whose ports or endpoints differ between two models: what a partial sync rewrites. */
+export function changedServices(oldModel: NodeModel, newModel: NodeModel): Set<string> {
+  const a = byService(oldModel);
+  const b = byService(newModel);
+  const out = new Set<string>();
+  for (const k of new Set([...a.keys(), ...b.keys()])) if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) out.add(k);
+  return out;
+}
+
+/**
+ * The iptables-restore payload kube-proxy writes when its state goes from `old` to `new`: every
+ * fixed chain, the whole filter table and the nat entry chains as in a full sync, per-service chains
+ * only for changed services, and `:CHAIN` + `-X CHAIN` for per-service chains that no longer exist.
+ * A change in node-level settings means a full sync, so the whole payload (plus deletions).
+ */
+export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: NodeModel, newRules: Ruleset): Ruleset {
+  const full = nodeFingerprint(oldModel) !== nodeFingerprint(newModel);
+  const changed = changedServices(oldModel, newModel);
+  const largeCluster = newModel.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
+  const keep = new Set<string>();
+  for (const sp of newModel.servicePorts) {
+    if (!full && !changed.has(`${sp.namespace}/${sp.service}`)) continue;
+    for (const c of serviceChainRules(planService(sp), newModel, largeCluster).chains) keep.add(c);
+  }
+  const oldNat = oldRules.payload.find((t) => t.name === 'nat');
+  const payload: Table[] = newRules.payload.map((t) => {
+    if (t.name !== 'nat') return t;
+    const active = new Set(t.chains);
+    const stale = (oldNat?.chains ?? []).filter((c) => isServiceChain(c) && !active.has(c));
+    const chains = t.chains.filter((c) => !isServiceChain(c) || keep.has(c));
+    const rules: Rule[] = t.rules.filter((r) => !isServiceChain(r.chain) || keep.has(r.chain));
+    const sorted = canonicalTable({ name: 'nat', chains: [...chains, ...stale], rules, deleted: [] });
+    return { ...sorted, deleted: [...stale].sort() };
+  });
+  return { ...newRules, payload };
+}

@@ -89,7 +89,7 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
       report(io, [diag('KPC040', '--output restore-delta needs manifests on both sides (it replays kube-proxy state changes)', { file: '<flags>' })]);
       return EXIT_USAGE;
     }
-    io.stdout(renderRestore(restoreDelta(a.compiled.model, a.compiled.rules, b.compiled.model, b.compiled.rules)));
+    io.stdout(renderRestore(restoreDelta(a.compiled.model, a.compiled.rules, b.compiled.model, b.compiled.rules, opts.fullSync === true)));
   } else if (output === 'json') {
     io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/diff/v1', equal: result.changes.length === 0, summary: result.summary, changes: result.changes }, null, 2)}\n`);
   } else {

@@ -40,6 +40,7 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     .option('--old-format <format>', 'auto, manifests or rules', 'auto')
     .option('--new-format <format>', 'auto, manifests or rules', 'auto')
     .option('--all-chains', 'also compare chains kube-proxy does not own (INPUT, other software)')
+    .option('--full-sync', 'with --output restore-delta: the payload of a full sync (after a failure or a flushed table)')
     .option('--no-color', 'never colour the text report')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });

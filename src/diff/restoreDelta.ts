@@ -38,10 +38,11 @@ export function changedServices(oldModel: NodeModel, newModel: NodeModel): Set<s
  * The iptables-restore payload kube-proxy writes when its state goes from `old` to `new`: every
  * fixed chain, the whole filter table and the nat entry chains as in a full sync, per-service chains
  * only for changed services, and `:CHAIN` + `-X CHAIN` for per-service chains that no longer exist.
- * A change in node-level settings means a full sync, so the whole payload (plus deletions).
+ * A change in node-level settings (or `forceFull`: kube-proxy's resync after a failure or a
+ * flushed table) means a full sync: the whole payload plus the deletions.
  */
-export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: NodeModel, newRules: Ruleset): Ruleset {
-  const full = nodeFingerprint(oldModel) !== nodeFingerprint(newModel);
+export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: NodeModel, newRules: Ruleset, forceFull = false): Ruleset {
+  const full = forceFull || nodeFingerprint(oldModel) !== nodeFingerprint(newModel);
   const changed = changedServices(oldModel, newModel);
   const largeCluster = newModel.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const keep = new Set<string>();

@@ -14,7 +14,8 @@ export interface Fixture {
 /** Every fixture directory (a directory holding manifests), sorted by name. */
 export function listFixtures(): Fixture[] {
   return readdirSync(FIXTURES_DIR, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+    // fixtures/sequences/ holds ordered cluster states for diff and churn, not single fixtures.
+    .filter((e) => e.isDirectory() && e.name !== 'sequences')
     .map((e) => e.name)
     .sort()
     .map((name) => {

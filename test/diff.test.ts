@@ -1,0 +1,123 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR, listFixtures } from './helpers/fixtures.js';
+import { runCli } from './helpers/runCli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kpc-diff-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const SEQ = join(FIXTURES_DIR, 'sequences', 'sync-repeated');
+const seqArgs = readFileSync(join(SEQ, 'args'), 'utf8').split('\n').filter(Boolean);
+const step = (n: number) => join(SEQ, `step-${String(n).padStart(2, '0')}`);
+const upstream = (n: number) => readFileSync(join(step(n), 'upstream.txt'), 'utf8').replaceAll('0x4000', '0x00004000');
+
+/** A copy of fixtures/demo with one edit applied to one of its files. */
+function editedDemo(name: string, file: string, edit: (text: string) => string): string {
+  const dir = join(tmp, name);
+  cpSync(join(FIXTURES_DIR, 'demo'), dir, { recursive: true });
+  rmSync(join(dir, 'expected'), { recursive: true, force: true });
+  const path = join(dir, file);
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  return dir;
+}
+
+interface Json {
+  equal: boolean;
+  summary: { chainsAdded: number; chainsRemoved: number; rulesAdded: number; rulesRemoved: number };
+  changes: { type: string; table: string; chain: string; service?: string; rule?: string; rules?: string[] }[];
+}
+
+async function jsonDiff(a: string, b: string, extra: string[] = []): Promise<{ code: number; json: Json }> {
+  const run = await runCli(['diff', a, b, '--output', 'json', ...extra]);
+  expect(run.stderr).not.toMatch(/error/);
+  return { code: run.code, json: JSON.parse(run.stdout) as Json };
+}
+
+describe('kproxy-compile diff X X (no differences, exit 0) for every fixture', () => {
+  for (const f of listFixtures()) {
+    it(`kproxy-compile diff fixtures/${f.name} fixtures/${f.name}`, async () => {
+      const run = await runCli(['diff', f.dir, f.dir, ...f.args, '--output', 'json']);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ equal: true, changes: [] });
+    });
+  }
+});
+
+describe('kproxy-compile diff OLD NEW (each kind of change)', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+
+  it('an endpoint replaced: one SEP chain removed, one added, the SVC dispatch rule swapped', async () => {
+    const b = editedDemo('ep-replaced', 'shop.yaml', (t) => t.replace('10.244.3.30', '10.244.3.31'));
+    const { code, json } = await jsonDiff(demo, b);
+    expect(code).toBe(1);
+    expect(json.summary).toEqual({ chainsAdded: 1, chainsRemoved: 1, rulesAdded: 3, rulesRemoved: 3 });
+    const removed = json.changes.find((c) => c.type === 'chain-removed')!;
+    expect(removed.service).toBe('shop/frontend:http -> 10.244.3.30:8080');
+    const added = json.changes.find((c) => c.type === 'chain-added')!;
+    expect(added.rules).toContain(`-A ${added.chain} -p tcp -m comment --comment "shop/frontend:http" -m tcp -j DNAT --to-destination 10.244.3.31:8080`);
+  });
+
+  // Chain names as kube-proxy's own step-06 payload spells them.
+  it('an endpoint added: probabilities of the earlier endpoints change', async () => {
+    const { code, json } = await jsonDiff(step(5), step(6), seqArgs);
+    expect(code).toBe(1);
+    const svc = json.changes.filter((c) => c.chain.startsWith('KUBE-SVC-'));
+    expect(svc.map((c) => `${c.type} ${c.rule}`)).toEqual([
+      'rule-removed -A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 -> 10.0.3.2:80" -j KUBE-SEP-DKCFIS26GWF2WLWC',
+      'rule-added -A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 -> 10.0.3.2:80" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-DKCFIS26GWF2WLWC',
+      'rule-added -A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 -> 10.0.3.3:80" -j KUBE-SEP-JVVZVJ7BSEPPRNBS',
+    ]);
+  });
+
+  it('a Service deleted: all its chains removed and its entry rule gone', async () => {
+    const { json } = await jsonDiff(step(1), step(2), seqArgs);
+    expect(json.changes.filter((c) => c.type === 'chain-removed').map((c) => c.service).sort()).toEqual(['ns2/svc2:p8080', 'ns2/svc2:p8080 -> 10.0.2.1:8080']);
+    expect(json.changes.some((c) => c.type === 'rule-removed' && c.chain === 'KUBE-SERVICES' && c.rule!.includes('ns2/svc2:p8080 cluster IP'))).toBe(true);
+  });
+
+  it('a policy change: externalTrafficPolicy Cluster -> Local adds KUBE-SVL and the short-circuit rules', async () => {
+    const b = editedDemo('etp-local', 'shop.yaml', (t) => t.replace(/(name: frontend[\s\S]*?spec:\n)/, '$1  externalTrafficPolicy: Local\n'));
+    const { code, json } = await jsonDiff(demo, b);
+    expect(code).toBe(1);
+    const ext = json.changes.filter((c) => c.chain.startsWith('KUBE-EXT-') && c.service === 'shop/frontend:http');
+    expect(ext.map((c) => c.type)).toContain('rule-added');
+    expect(ext.some((c) => c.rule?.includes('route LOCAL traffic for shop/frontend:http external destinations'))).toBe(true);
+  });
+
+  it('kproxy-compile diff (text report, grouped by service, hashes annotated)', async () => {
+    const b = editedDemo('ep-text', 'shop.yaml', (t) => t.replace('10.244.3.30', '10.244.3.31'));
+    const run = await runCli(['diff', demo, b]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^shop\/frontend:http\n {2}endpoints added: 10\.244\.3\.31:8080\n {2}endpoints removed: 10\.244\.3\.30:8080\n/);
+    expect(run.stdout).toMatch(/nat KUBE-SVC-PY4JZH2ITZYEO4CN \(shop\/frontend:http\)\n {4}- -A KUBE-SVC-PY4JZH2ITZYEO4CN .*10\.244\.3\.30:8080.*\n {4}\+ -A KUBE-SVC-PY4JZH2ITZYEO4CN .*10\.244\.3\.31:8080/);
+    expect(run.stdout).toMatch(/1 chain\(s\) added, 1 removed; 3 rule\(s\) added, 3 removed\n$/);
+    expect(run.stdout).not.toMatch(/\x1b\[/); // no colour when stdout is not a terminal
+    const forced = await runCli(['diff', demo, b], { env: { FORCE_COLOR: '1' } });
+    expect(forced.stdout).toMatch(/\x1b\[3[12]m/);
+    const off = await runCli(['diff', demo, b, '--no-color'], { env: { FORCE_COLOR: '1' } });
+    expect(off.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('kproxy-compile diff --output restore-delta needs manifests on both sides', async () => {
+    const save = join(tmp, 'demo.save');
+    writeFileSync(save, (await runCli([demo])).stdout);
+    const run = await runCli(['diff', save, demo, '--output', 'restore-delta']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/needs manifests on both sides/);
+  });
+});
+
+describe("kproxy-compile diff --output restore-delta (kube-proxy's partial sync, TestSyncProxyRulesRepeated)", () => {
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+    it(`step-${String(n - 1).padStart(2, '0')} -> step-${String(n).padStart(2, '0')} equals kube-proxy's payload`, async () => {
+      const run = await runCli(['diff', step(n - 1), step(n), ...seqArgs, '--output', 'restore-delta']);
+      expect(run.stdout).toBe(upstream(n));
+    });
+  }
+  it('step-07 -> step-09 --full-sync (the resync after the failed step-08 restore) equals kube-proxy\'s payload', async () => {
+    const run = await runCli(['diff', step(7), step(9), ...seqArgs, '--output', 'restore-delta', '--full-sync']);
+    expect(run.stdout).toBe(upstream(9));
+  });
+});

@@ -31,8 +31,9 @@ describe('docs and structure', () => {
     model: ['util', 'diagnostics', 'k8s', 'settings'],
     backends: ['util', 'diagnostics', 'ir', 'model', 'settings'],
     diff: ['util', 'diagnostics', 'ir', 'backends', 'model'],
+    churn: ['util', 'diagnostics', 'ir', 'input', 'k8s', 'model', 'backends', 'diff'],
     trace: ['util', 'ir'],
-    cli: ['util', 'diagnostics', 'ir', 'input', 'k8s', 'settings', 'model', 'backends', 'diff', 'trace'],
+    cli: ['util', 'diagnostics', 'ir', 'input', 'k8s', 'settings', 'model', 'backends', 'diff', 'churn', 'trace'],
   };
   it('imports point one way: cli -> stages -> ir -> util', () => {
     const src = join(root, 'src');

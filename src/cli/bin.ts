@@ -2,6 +2,11 @@ import { main } from './main.js';
 
 /** Runs the CLI against the real process; the only place that touches `process`. */
 export async function runProcess(): Promise<void> {
+  // A closed pipe (`kproxy-compile … | head`) ends the run quietly, as other command-line tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const chunks: Buffer[] = [];
   const code = await main(process.argv.slice(2), {
     stdout: (t) => { process.stdout.write(t); },

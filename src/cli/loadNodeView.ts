@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, readInputs, type InputHost } from '../input/readInputs.js';
 import type { RawObject } from '../input/rawObject.js';
-import { decodeObjects } from '../k8s/decodeObjects.js';
+import { decodeObjects, type Cluster } from '../k8s/decodeObjects.js';
 import { buildModel } from '../model/buildModel.js';
 import type { NodeModel } from '../model/types.js';
 import type { Family } from '../util/ip.js';
@@ -45,7 +45,7 @@ export interface NodeViewRequest {
 }
 
 /** input -> k8s -> settings -> model: everything up to the backend, with all diagnostics. */
-export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promise<{ model?: NodeModel; settings?: NodeSettings; diagnostics: Diagnostic[] }> {
+export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promise<{ model?: NodeModel; settings?: NodeSettings; cluster?: Cluster; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const input = await readInputs(req.paths, host);
   diagnostics.push(...input.diagnostics);
@@ -62,5 +62,5 @@ export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promi
   if (hasErrors(diagnostics)) return { diagnostics };
   const built = buildModel(decoded.cluster, resolved.settings);
   diagnostics.push(...built.diagnostics);
-  return { model: built.model, settings: resolved.settings, diagnostics };
+  return { model: built.model, settings: resolved.settings, cluster: decoded.cluster, diagnostics };
 }

@@ -4,6 +4,7 @@ import type { Io } from './io.js';
 import { addNodeFlags, normaliseBooleanFlags } from './nodeFlags.js';
 import { runCompile } from './compileCommand.js';
 import { runDiff } from './diffCommand.js';
+import { runChurn } from './churnCommand.js';
 
 export { EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL } from './report.js';
 
@@ -48,6 +49,20 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     run.exit = await runDiff(oldPath, newPath, opts, io);
   });
   program.addCommand(diff);
+
+  const churn = new Command('churn')
+    .description('replay cluster states (paths in order, or a timeline) and report each step')
+    .argument('[states...]', 'manifest paths, one per state, in order')
+    .option('--timeline <file>', 'a Timeline file: a start state plus events (scale, rollout, notReady, ready, deleteService)')
+    .option('--backend <name>', 'iptables', 'iptables')
+    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
+    .option('--output <kind>', 'text or json', 'text')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  addNodeFlags(churn).action(async (paths: string[], opts: Record<string, unknown>) => {
+    run.exit = await runChurn(paths, opts, io);
+  });
+  program.addCommand(churn);
   return program;
 }
 

@@ -1,0 +1,76 @@
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { FieldReader } from '../k8s/fieldReader.js';
+import type { RawObject } from '../input/rawObject.js';
+
+/** One event of a timeline, applied to the cluster state of the step before. */
+export type TimelineEvent =
+  | { readonly kind: 'scale'; readonly service: string; readonly replicas: number }
+  | { readonly kind: 'rollout'; readonly service: string }
+  | { readonly kind: 'notReady'; readonly service: string; readonly addresses: readonly string[] }
+  | { readonly kind: 'ready'; readonly service: string; readonly addresses: readonly string[] }
+  | { readonly kind: 'deleteService'; readonly service: string };
+
+export interface Timeline {
+  /** The starting manifests, relative to the timeline file. */
+  readonly start: string;
+  readonly steps: readonly { readonly name: string; readonly event: TimelineEvent }[];
+}
+
+const EVENTS = ['scale', 'rollout', 'notReady', 'ready', 'deleteService'] as const;
+
+/**
+ * Reads a timeline document (`kind: Timeline`, apiVersion `kproxy-compile/v1`): a start state and
+ * events such as scaling a Service, rolling its endpoints, marking them not ready, deleting it.
+ */
+export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnostics: Diagnostic[] } {
+  const r = new FieldReader(raw, 'Timeline');
+  if (raw.value.kind !== 'Timeline') r.report('KPC060', ['kind'], 'must be Timeline');
+  const start = r.string(['start'], true);
+  const steps: { name: string; event: TimelineEvent }[] = [];
+  const svcName = (path: (string | number)[]): string | undefined => {
+    const v = r.string(path, true);
+    if (v !== undefined && !/^[a-z0-9-]+\/[a-z0-9-]+$/.test(v)) { r.report('KPC060', path, `must be namespace/name, found ${JSON.stringify(v)}`); return undefined; }
+    return v;
+  };
+  const list = r.list(['steps']);
+  if (list.length === 0) r.report('KPC060', ['steps'], 'must list at least one step');
+  list.forEach((_, i) => {
+    const base = ['steps', i];
+    const item = r.mapping(base) ?? {};
+    const kinds = EVENTS.filter((k) => k in item);
+    if (kinds.length !== 1) { r.report('KPC060', base, `must hold exactly one of ${EVENTS.join(', ')}`); return; }
+    const kind = kinds[0];
+    let event: TimelineEvent | undefined;
+    if (kind === 'deleteService') {
+      const s = svcName([...base, 'deleteService']);
+      if (s) event = { kind, service: s };
+    } else {
+      const s = svcName([...base, kind, 'service']);
+      if (kind === 'scale') {
+        const n = r.integer([...base, kind, 'replicas'], true);
+        if (n !== undefined && (n < 0 || n > 10000)) r.report('KPC060', [...base, kind, 'replicas'], `must be between 0 and 10000, found ${n}`);
+        else if (s && n !== undefined) event = { kind, service: s, replicas: n };
+      } else if (kind === 'rollout') {
+        if (s) event = { kind, service: s };
+      } else {
+        const addresses = r.list([...base, kind, 'addresses']).map((_, j) => r.string([...base, kind, 'addresses', j], true)).filter((x): x is string => x !== undefined);
+        if (s) event = { kind, service: s, addresses };
+      }
+    }
+    const name = r.string([...base, 'name']) ?? describe(event);
+    if (event) steps.push({ name, event });
+  });
+  if (r.diagnostics.length || start === undefined) return { diagnostics: r.diagnostics.length ? r.diagnostics : [diag('KPC060', 'invalid timeline', { file: raw.file })] };
+  return { timeline: { start, steps }, diagnostics: [] };
+}
+
+function describe(e: TimelineEvent | undefined): string {
+  if (!e) return '';
+  switch (e.kind) {
+    case 'scale': return `scale ${e.service} to ${e.replicas}`;
+    case 'rollout': return `roll out ${e.service}`;
+    case 'notReady': return `mark ${e.addresses.join(', ')} of ${e.service} not ready`;
+    case 'ready': return `mark ${e.addresses.join(', ')} of ${e.service} ready`;
+    case 'deleteService': return `delete ${e.service}`;
+  }
+}

@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { decodeSource, type InputHost } from '../input/readInputs.js';
+import type { RawObject } from '../input/rawObject.js';
+import { buildModel } from '../model/buildModel.js';
+import { applyEvent } from '../churn/applyEvent.js';
+import { compileState, type Compiled } from '../churn/churnStep.js';
+import { decodeTimeline } from '../churn/timeline.js';
+import type { CommonOptions } from './commonOptions.js';
+import { loadNodeView } from './loadNodeView.js';
+
+export interface ChurnState {
+  readonly name: string;
+  readonly compiled: Compiled;
+}
+
+/** The compiled states of a churn run: one per path, or a timeline's start plus every event's result. */
+export async function loadChurnStates(src: { paths: readonly string[]; timeline?: string }, options: CommonOptions, host: InputHost): Promise<{ states?: ChurnState[]; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const errors = () => hasErrors(diagnostics);
+  const states: ChurnState[] = [];
+  if (src.timeline) {
+    const file = src.timeline;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(isAbsolute(file) ? file : join(host.cwd, file));
+    } catch (e) {
+      return { diagnostics: [diag('KPC001', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file })] };
+    }
+    const raws: RawObject[] = [];
+    decodeSource(file, bytes, raws, diagnostics);
+    if (raws.length !== 1 && !errors()) diagnostics.push(diag('KPC060', 'a timeline file holds exactly one document', { file }));
+    const t = raws.length === 1 ? decodeTimeline(raws[0]) : { timeline: undefined, diagnostics: [] };
+    diagnostics.push(...t.diagnostics);
+    if (errors() || !t.timeline) return { diagnostics };
+    const view = await loadNodeView({ paths: [join(dirname(file), t.timeline.start)], ...options }, host);
+    diagnostics.push(...view.diagnostics);
+    if (errors() || !view.model || !view.cluster || !view.settings) return { diagnostics };
+    states.push({ name: t.timeline.start, compiled: compileState(view.model) });
+    let cluster = view.cluster;
+    for (const s of t.timeline.steps) {
+      for (const next of applyEvent(cluster, s.event, s.name)) {
+        cluster = next.cluster;
+        states.push({ name: next.name, compiled: compileState(buildModel(cluster, view.settings).model) });
+      }
+    }
+  } else {
+    for (const p of src.paths) {
+      const view = await loadNodeView({ paths: [p], ...options }, host);
+      diagnostics.push(...view.diagnostics);
+      if (errors() || !view.model) return { diagnostics };
+      states.push({ name: p, compiled: compileState(view.model) });
+    }
+  }
+  // Warnings repeat for every state of a timeline; report each once.
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => { const k = JSON.stringify(d); if (seen.has(k)) return false; seen.add(k); return true; });
+  return { states, diagnostics: unique };
+}

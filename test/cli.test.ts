@@ -98,3 +98,50 @@ describe('command line', () => {
     expect(bad.stderr).toMatch(/error KPC001/);
   });
 });
+
+describe('node settings from --config, input objects and flags', () => {
+  const fixture = join(FIXTURES_DIR, 'node-object-config');
+  const manifestsOnly = join(fixture, 'manifests.yaml');
+  const nodeFile = join(fixture, 'node.yaml');
+  const configFile = join(fixture, 'kube-proxy-config.yaml');
+
+  it('kproxy-compile MANIFESTS NODE --config FILE equals the same KubeProxyConfiguration given as input', async () => {
+    const asInput = await runCli([fixture, '--format', 'restore']);
+    const viaFlag = await runCli([manifestsOnly, nodeFile, '--config', configFile, '--format', 'restore']);
+    expect(asInput.code).toBe(0);
+    expect(viaFlag.stdout).toBe(asInput.stdout);
+    expect(viaFlag.stdout).toContain('! -s 10.244.1.0/24');
+  });
+
+  it('kproxy-compile ... --config CONFIGMAP (the kube-proxy ConfigMap form)', async () => {
+    const inner = readFileSync(configFile, 'utf8');
+    const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kube-proxy\n  namespace: kube-system\ndata:\n  config.conf: |\n${inner.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+    const cmFile = join(dir, 'kube-proxy-cm.yaml');
+    writeFileSync(cmFile, cm);
+    const viaCm = await runCli([manifestsOnly, nodeFile, '--config', cmFile, '--format', 'restore']);
+    const asInput = await runCli([fixture, '--format', 'restore']);
+    expect(viaCm.code).toBe(0);
+    expect(viaCm.stdout).toBe(asInput.stdout);
+  });
+
+  it('flags override the configuration (--detect-local-mode ClusterCIDR over NodeCIDR)', async () => {
+    const run = await runCli([fixture, '--detect-local-mode', 'ClusterCIDR', '--format', 'restore']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('! -s 10.244.0.0/16');
+    expect(run.stdout).not.toContain('10.244.1.0/24');
+  });
+
+  it('kproxy-compile ... --config FILE with a bad field (exit 2, located message)', async () => {
+    const bad = join(dir, 'bad-config.yaml');
+    writeFileSync(bad, 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\niptables:\n  masqueradeBit: 40\n');
+    const run = await runCli([manifestsOnly, '--config', bad]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/bad-config\.yaml:4: error KPC041: KubeProxyConfiguration: iptables\.masqueradeBit: must be between 0 and 31, found 40/);
+  });
+
+  it('kproxy-compile MANIFESTS (no node name: a warning that nothing is local)', async () => {
+    const run = await runCli([manifestsOnly]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning KPC032: no node name is set/);
+  });
+});

@@ -5,7 +5,12 @@ import { listFixtures } from './helpers/fixtures.js';
 import { runCli } from './helpers/runCli.js';
 
 const UPDATE = process.env.UPDATE_GOLDENS === '1';
-const GOLDENS = { 'restore.txt': 'restore', 'save.txt': 'save' } as const;
+/** Golden file name -> the arguments that produce it. */
+const GOLDENS: Record<string, readonly string[]> = {
+  'restore.txt': ['--format', 'restore'],
+  'save.txt': ['--format', 'save'],
+  'ipvs.txt': ['--backend', 'ipvs', '--format', 'all'],
+};
 
 describe('fixtures (goldens compared byte for byte)', () => {
   for (const f of listFixtures()) {
@@ -15,14 +20,15 @@ describe('fixtures (goldens compared byte for byte)', () => {
       it('has at least one expectation and no orphan golden', () => {
         const files = existsSync(expectedDir) ? readdirSync(expectedDir) : [];
         for (const file of files) expect(Object.keys(GOLDENS), `unknown golden ${f.name}/expected/${file}`).toContain(file);
-        expect(files.length + (existsSync(join(f.dir, 'upstream.txt')) ? 1 : 0), `${f.name} has no expected output`).toBeGreaterThan(0);
+        expect(files.length + ['upstream.txt', 'upstream-ipvs.jsonc'].filter((u) => existsSync(join(f.dir, u))).length, `${f.name} has no expected output`).toBeGreaterThan(0);
       });
 
-      for (const [file, format] of Object.entries(GOLDENS)) {
+      const ipvsOnly = f.backend === 'ipvs';
+      for (const [file, extra] of Object.entries(GOLDENS)) {
         const golden = join(expectedDir, file);
-        if (!existsSync(golden) && !UPDATE) continue;
-        it(`kproxy-compile fixtures/${f.name} --format ${format} (matches expected/${file})`, async () => {
-          const run = await runCli([f.dir, ...f.args, '--format', format]);
+        if (!existsSync(golden) && !(UPDATE && (file === 'ipvs.txt' || !ipvsOnly))) continue;
+        it(`kproxy-compile fixtures/${f.name} ${extra.join(' ')} (matches expected/${file})`, async () => {
+          const run = await runCli([f.dir, ...f.args, ...extra]);
           expect(run.stderr).not.toMatch(/error KPC/);
           expect(run.code).toBe(0);
           if (UPDATE) {

@@ -4,6 +4,7 @@ import type { Family } from '../util/ip.js';
 import { settingsFromFlags } from './nodeFlags.js';
 
 export interface CommonOptions {
+  readonly backend: 'iptables' | 'ipvs';
   readonly family: Family;
   readonly flags: Partial<NodeSettings>;
   readonly configFile?: string;
@@ -13,13 +14,13 @@ export interface CommonOptions {
 export function commonOptions(opts: Record<string, unknown>): { options: CommonOptions; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const backend = String(opts.backend ?? 'iptables');
-  if (backend !== 'iptables') diagnostics.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables)`, { file: '<flags>' }));
+  if (backend !== 'iptables' && backend !== 'ipvs') diagnostics.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables, ipvs)`, { file: '<flags>' }));
   const familyText = String(opts.family ?? 'ipv4').toLowerCase();
   if (familyText !== 'ipv4' && familyText !== 'ipv6') diagnostics.push(diag('KPC040', `--family must be ipv4 or ipv6, found ${JSON.stringify(opts.family)}`, { file: '<flags>' }));
   const flags = settingsFromFlags(opts);
   diagnostics.push(...flags.diagnostics);
   return {
-    options: { family: familyText === 'ipv6' ? 'IPv6' : 'IPv4', flags: flags.settings, configFile: typeof opts.config === 'string' ? opts.config : undefined },
+    options: { backend: backend === 'ipvs' ? 'ipvs' : 'iptables', family: familyText === 'ipv6' ? 'IPv6' : 'IPv4', flags: flags.settings, configFile: typeof opts.config === 'string' ? opts.config : undefined },
     diagnostics,
   };
 }

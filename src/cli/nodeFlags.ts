@@ -31,6 +31,7 @@ export function addNodeFlags(cmd: Command): Command {
     .option('--random-fully', 'the node iptables supports MASQUERADE --random-fully')
     .option('--no-random-fully', 'the node iptables lacks --random-fully (the default)')
     .option('--nfacct-counters <list>', "nfacct counters present on the node, comma-separated, or 'none' (default: both kube-proxy uses)")
+    .option('--ipvs-scheduler <name>', 'IPVS scheduler: rr (default), lc, dh, sh, mh, …')
     .option('--conntrack-tcp-be-liberal', 'the kernel has nf_conntrack_tcp_be_liberal set (no INVALID drop rule)')
     .option('--no-conntrack-tcp-be-liberal', 'nf_conntrack_tcp_be_liberal is not set (the default)');
 }
@@ -68,6 +69,7 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   const addrs = str('nodeAddresses');
   if (addrs !== undefined) {
     // Interface addresses may be written with their prefix (192.168.0.2/24); only the address counts.
+    // An empty list is meaningful (a node without addresses); leaving the flag out means node IPs and loopback.
     const ips = list(addrs).map((a) => a.split('/')[0]);
     ips.forEach((ip) => { if (!parseIp(ip)) bad('node-addresses', `${JSON.stringify(ip)} is not an IP address`); });
     s.nodeAddresses = ips;
@@ -128,5 +130,10 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   const nf = str('nfacctCounters');
   if (nf !== undefined) s.nfacctCounters = nf.trim() === 'none' ? [] : list(nf);
   if (typeof o.conntrackTcpBeLiberal === 'boolean') s.conntrackTCPBeLiberal = o.conntrackTcpBeLiberal;
+  const sched = str('ipvsScheduler');
+  if (sched !== undefined) {
+    if (!/^[a-z]{1,16}$/.test(sched)) bad('ipvs-scheduler', `${JSON.stringify(sched)} is not a scheduler name`);
+    else s.ipvsScheduler = sched;
+  }
   return { settings: s, diagnostics };
 }

@@ -21,10 +21,12 @@ export const CODES = {
   KPC030: { severity: 'warning', summary: 'an EndpointSlice belongs to no Service in the input (kube-proxy ignores it)' },
   KPC031: { severity: 'warning', summary: 'an EndpointSlice has no kubernetes.io/service-name label (kube-proxy ignores it)' },
   KPC032: { severity: 'warning', summary: 'input is accepted by kube-proxy but ignored for the rules' },
+  KPC033: { severity: 'warning', summary: 'a field the API server would reject, used as kube-proxy would use it' },
   KPC040: { severity: 'error', summary: 'a command-line option is invalid' },
   KPC041: { severity: 'error', summary: 'the kube-proxy configuration is invalid' },
   KPC050: { severity: 'error', summary: 'a rules dump is not valid iptables-save / iptables-restore text' },
   KPC051: { severity: 'error', summary: 'a rule in a dump uses an argument the parser does not know' },
+  KPC052: { severity: 'error', summary: 'an ipvsadm or ipset dump is not valid' },
   KPC060: { severity: 'error', summary: 'a churn timeline is invalid' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 

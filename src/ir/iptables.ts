@@ -15,7 +15,11 @@ export type Match =
   /** `--dport N`: an option of the protocol module. */
   | { readonly kind: 'dport'; readonly port: number }
   | { readonly kind: 'comment'; readonly text: string }
-  | { readonly kind: 'addrtype'; readonly dir: 'src' | 'dst'; readonly type: 'LOCAL' }
+  | { readonly kind: 'addrtype'; readonly dir: 'src' | 'dst'; readonly type: 'LOCAL'; readonly negate?: boolean }
+  /** `-m physdev [!] --physdev-is-in` (IPVS mode: traffic not from a bridge). */
+  | { readonly kind: 'physdevIsIn'; readonly negate?: boolean }
+  /** `-m ipvs --vaddr A --vproto p --vport N` (IPVS mode). */
+  | { readonly kind: 'ipvs'; readonly vaddr: string; readonly vproto: string; readonly vport: number }
   | { readonly kind: 'conntrack'; readonly states: string; readonly negate?: boolean }
   | { readonly kind: 'mark'; readonly value: number; readonly mask: number; readonly negate?: boolean }
   | { readonly kind: 'recentSet'; readonly name: string }

@@ -1,6 +1,6 @@
 import { parseIp } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { objectLabel, readMeta } from './decodeService.js';
@@ -69,6 +69,6 @@ export function decodeEndpointSlice(raw: RawObject): { slice?: EndpointSlice; di
     endpoints.push({ addresses, ready, serving, terminating, nodeName, zone, zoneHints });
   });
 
-  if (name === undefined || r.diagnostics.length) return { diagnostics: r.diagnostics };
+  if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
   return { diagnostics: r.diagnostics, slice: { namespace, name, serviceName, addressType, ports, endpoints, origin: raw.file } };
 }

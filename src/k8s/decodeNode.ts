@@ -1,6 +1,6 @@
 import { parseCidr, parseIp } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
 import { dns1123Subdomain } from './names.js';
 import type { NodeObject } from './types.js';
@@ -37,6 +37,6 @@ export function decodeNode(raw: RawObject): { node?: NodeObject; diagnostics: Di
     if (!parseCidr(v)) r.report('KPC014', path, `must be a CIDR, found ${JSON.stringify(v)}`);
     else podCIDRs.push(v);
   }
-  if (name === undefined || r.diagnostics.length) return { diagnostics: r.diagnostics };
+  if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
   return { diagnostics: r.diagnostics, node: { name, labels, internalIPs, podCIDRs } };
 }

@@ -3,7 +3,7 @@ import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
 import { dns1035Label, dns1123Label } from './names.js';
 import { PROTOCOLS, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
@@ -62,7 +62,8 @@ export function decodeService(raw: RawObject): { service?: Service; diagnostics:
     const protocol = r.oneOf([...base, 'protocol'], PROTOCOLS, 'TCP', 'KPC016');
     const port = r.port([...base, 'port'], type !== 'ExternalName');
     const nodePort = r.port([...base, 'nodePort'], false, true) ?? 0;
-    if (nodePort && type !== 'NodePort' && type !== 'LoadBalancer') r.report('KPC020', [...base, 'nodePort'], `may not be used when spec.type is ${type}`);
+    // The API server refuses this, but kube-proxy programs whatever nodePort it is given.
+    if (nodePort && type !== 'NodePort' && type !== 'LoadBalancer') r.report('KPC033', [...base, 'nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
     if (port !== undefined) {
       const key = `${port}/${protocol}`;
       if (seenPorts.has(key)) r.report('KPC019', [...base, 'port'], `duplicate port ${port}/${protocol}`);
@@ -113,7 +114,7 @@ export function decodeService(raw: RawObject): { service?: Service; diagnostics:
     else affinityTimeoutSeconds = t;
   }
 
-  if (name === undefined || r.diagnostics.length) return { diagnostics: r.diagnostics };
+  if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
   return {
     diagnostics: r.diagnostics,
     service: {

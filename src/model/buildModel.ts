@@ -5,7 +5,7 @@ import { familyOf, formatCidr, formatIp, isLoopback, joinHostPort, parseCidr, pa
 import { gateEnabled, type NodeSettings } from '../settings/nodeSettings.js';
 import { categorizeEndpoints } from './categorizeEndpoints.js';
 import { resolveLocalDetector } from './resolveLocalDetector.js';
-import { resolveNodePortIPs } from './resolveNodePortIPs.js';
+import { nodeAddresses, resolveNodePortIPs } from './resolveNodePortIPs.js';
 import type { Endpoint, NodeModel, Proto, ServicePort } from './types.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -165,6 +165,9 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
       randomFully: s.randomFully,
       nfacctCounters: s.nfacctCounters,
       conntrackTCPBeLiberal: s.conntrackTCPBeLiberal,
+      nodeAddresses: ipsOfFamily(nodeAddresses(s), family).filter((ip, i, all) => all.indexOf(ip) === i),
+      nodePortSelectedIPs: nodePorts.matchAll ? null : nodePorts.ips,
+      ipvsScheduler: s.ipvsScheduler,
     },
   };
 }

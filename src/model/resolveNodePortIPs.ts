@@ -12,7 +12,7 @@ export interface NodePortAddresses {
 
 /** The node's addresses, defaulting to its node IPs plus loopback. */
 export function nodeAddresses(s: NodeSettings): string[] {
-  return s.nodeAddresses.length ? [...s.nodeAddresses] : [...s.nodeIPs, '127.0.0.1', '::1'];
+  return s.nodeAddresses ? [...s.nodeAddresses] : [...s.nodeIPs, '127.0.0.1', '::1'];
 }
 
 /** kube-proxy's nodePortAddresses for one family: which local addresses accept node ports. */

@@ -77,4 +77,9 @@ export interface NodeModel {
   readonly randomFully: boolean;
   readonly nfacctCounters: readonly string[];
   readonly conntrackTCPBeLiberal: boolean;
+  /** The node's own addresses of this family (canonical, loopback included), in the order given. */
+  readonly nodeAddresses: readonly string[];
+  /** null: node ports on every address; else the node addresses inside --nodeport-addresses (loopback included). */
+  readonly nodePortSelectedIPs: readonly string[] | null;
+  readonly ipvsScheduler: string;
 }

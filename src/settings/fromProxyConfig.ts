@@ -46,6 +46,8 @@ export function fromProxyConfig(raw: RawObject): { settings: Partial<NodeSetting
     npa.forEach((c, i) => { if (c !== 'primary' && !parseCidr(c)) r.report('KPC041', ['nodePortAddresses', i], `${JSON.stringify(c)} is not a CIDR or "primary"`); });
     s.nodePortAddresses = npa;
   }
+  const scheduler = r.string(['ipvs', 'scheduler']);
+  if (scheduler) s.ipvsScheduler = scheduler;
   const gates = r.mapping(['featureGates']);
   if (gates) {
     const fg: Record<string, boolean> = {};

@@ -17,8 +17,8 @@ export interface NodeSettings {
   readonly nodeName: string;
   /** Primary node IPs (at most one per family is used). */
   readonly nodeIPs: readonly string[];
-  /** Every address of the node's interfaces (nodePortAddresses selects among them). */
-  readonly nodeAddresses: readonly string[];
+  /** Every address of the node's interfaces (nodePortAddresses selects among them); null: node IPs and loopback. */
+  readonly nodeAddresses: readonly string[] | null;
   readonly clusterCIDRs: readonly string[];
   readonly detectLocalMode: DetectLocalMode;
   readonly bridgeInterface: string;
@@ -35,13 +35,15 @@ export interface NodeSettings {
   readonly randomFully: boolean;
   readonly nfacctCounters: readonly string[];
   readonly conntrackTCPBeLiberal: boolean;
+  /** IPVS scheduler (rr, lc, dh, sh, mh, …); kube-proxy's default is rr. */
+  readonly ipvsScheduler: string;
 }
 
 export const DEFAULT_SETTINGS: NodeSettings = {
   family: 'IPv4',
   nodeName: '',
   nodeIPs: [],
-  nodeAddresses: [],
+  nodeAddresses: null,
   clusterCIDRs: [],
   detectLocalMode: 'ClusterCIDR',
   bridgeInterface: '',
@@ -56,6 +58,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   randomFully: false,
   nfacctCounters: [NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS],
   conntrackTCPBeLiberal: false,
+  ipvsScheduler: 'rr',
 };
 
 /** Feature gates this compiler honours, with kube-proxy 1.33's defaults. */

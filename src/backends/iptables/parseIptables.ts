@@ -80,8 +80,17 @@ export function parseRuleArgs(chain: string, args: readonly string[]): Rule {
       }
       case '--dport': case '--destination-port': matches.push({ kind: 'dport', port: Number(next(a)) }); break;
       case '--comment': matches.push({ kind: 'comment', text: next(a) }); break;
-      case '--src-type': matches.push({ kind: 'addrtype', dir: 'src', type: next(a) as 'LOCAL' }); break;
-      case '--dst-type': matches.push({ kind: 'addrtype', dir: 'dst', type: next(a) as 'LOCAL' }); break;
+      case '--src-type': matches.push({ kind: 'addrtype', dir: 'src', type: next(a) as 'LOCAL', ...neg() }); break;
+      case '--dst-type': matches.push({ kind: 'addrtype', dir: 'dst', type: next(a) as 'LOCAL', ...neg() }); break;
+      case '--physdev-is-in': matches.push({ kind: 'physdevIsIn', ...neg() }); break;
+      case '--vaddr': {
+        const vaddr = next(a);
+        const opts: Record<string, string> = {};
+        while (args[i] === '--vproto' || args[i] === '--vport') { const o = args[i++]; opts[o] = next(o); }
+        const proto = ({ '6': 'tcp', '17': 'udp', '132': 'sctp' } as Record<string, string>)[opts['--vproto']] ?? opts['--vproto'] ?? '';
+        matches.push({ kind: 'ipvs', vaddr: vaddr.replace(/\/(32|128)$/, ''), vproto: proto, vport: Number(opts['--vport'] ?? 0) });
+        break;
+      }
       case '--ctstate': matches.push({ kind: 'conntrack', states: next(a), ...neg() }); break;
       case '--mark': {
         const m = MARK.exec(next(a));

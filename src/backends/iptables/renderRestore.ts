@@ -19,7 +19,9 @@ function matchTokens(m: Match): string {
     case 'proto': return m.bare ? `-p ${m.proto}` : `-m ${m.proto} -p ${m.proto}`;
     case 'dport': return `--dport ${m.port}`;
     case 'comment': return `-m comment --comment ${commentArg(m.text)}`;
-    case 'addrtype': return `-m addrtype --${m.dir}-type ${m.type}`;
+    case 'addrtype': return `-m addrtype ${not}--${m.dir}-type ${m.type}`;
+    case 'physdevIsIn': return `-m physdev ${not}--physdev-is-in`;
+    case 'ipvs': return `-m ipvs --vaddr ${m.vaddr} --vproto ${m.vproto} --vport ${m.vport}`;
     case 'conntrack': return `-m conntrack ${not}--ctstate ${m.states}`;
     case 'mark': return `-m mark ${not}--mark ${goHex08(m.value)}/${goHex08(m.mask)}`;
     case 'recentSet': return `-m recent --name ${m.name} --set`;

@@ -35,7 +35,9 @@ function moduleTokens(m: Match, rule: Rule, v6: boolean): string | undefined {
       const dport = rule.matches.find((x) => x.kind === 'dport');
       return dport && dport.kind === 'dport' ? `-m ${m.proto} --dport ${dport.port}` : `-m ${m.proto}`;
     }
-    case 'addrtype': return `-m addrtype --${m.dir}-type ${m.type}`;
+    case 'addrtype': return `-m addrtype ${not}--${m.dir}-type ${m.type}`;
+    case 'physdevIsIn': return `-m physdev ${not}--physdev-is-in`;
+    case 'ipvs': return `-m ipvs --vaddr ${withPrefix(m.vaddr)} --vproto ${m.vproto === 'tcp' ? 6 : m.vproto === 'udp' ? 17 : 132} --vport ${m.vport}`;
     case 'conntrack': return `-m conntrack ${not}--ctstate ${m.states}`;
     case 'mark': return `-m mark ${not}--mark ${hex(m.value)}/${hex(m.mask)}`;
     case 'recentSet': return `-m recent --set --name ${m.name} --mask ${mask} --rsource`;

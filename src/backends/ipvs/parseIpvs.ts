@@ -1,0 +1,67 @@
+import { diag, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { Ipset, IpsetType, IpvsProtocol, RealServer, VirtualServer } from '../../ir/ipvs.js';
+import { IPSET_DEFS } from './ipsetDefs.js';
+
+function splitHostPort(text: string): { address: string; port: number } | undefined {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(text) ?? /^([0-9.]+):(\d+)$/.exec(text);
+  return m ? { address: m[1], port: Number(m[2]) } : undefined;
+}
+
+const PROTO_FLAGS: Record<string, IpvsProtocol> = { '-t': 'TCP', '--tcp-service': 'TCP', '-u': 'UDP', '--udp-service': 'UDP', '--sctp-service': 'SCTP' };
+
+/** Parses `ipvsadm -Sn` output back into virtual servers (numeric form only). */
+export function parseIpvsadm(text: string, file: string): { servers?: VirtualServer[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const servers: { vs: Omit<VirtualServer, 'realServers'>; rs: RealServer[] }[] = [];
+  const byKey = new Map<string, { vs: Omit<VirtualServer, 'realServers'>; rs: RealServer[] }>();
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const at = { file, line: i + 1 };
+    const t = line.split(/\s+/);
+    const proto = PROTO_FLAGS[t[1]];
+    const hp = t[2] ? splitHostPort(t[2]) : undefined;
+    if ((t[0] !== '-A' && t[0] !== '-a') || !proto || !hp) { diagnostics.push(diag('KPC052', `not an ipvsadm -Sn line: ${JSON.stringify(line.slice(0, 80))}`, at)); return; }
+    const key = `${proto}/${hp.address}/${hp.port}`;
+    const opts = new Map<string, string>();
+    for (let j = 3; j < t.length; j++) {
+      if (t[j] === '-m' || t[j] === '-g' || t[j] === '-i') { opts.set('fwd', t[j]); continue; }
+      if (j + 1 >= t.length) { diagnostics.push(diag('KPC052', `option ${t[j]} needs a value`, at)); return; }
+      opts.set(t[j], t[++j]);
+    }
+    if (t[0] === '-A') {
+      const entry = { vs: { protocol: proto, address: hp.address, port: hp.port, scheduler: opts.get('-s') ?? 'wlc', persistence: Number(opts.get('-p') ?? 0), sourceHash: (opts.get('-b') ?? '').split(',').some((f) => f === 'mh-port' || f === 'sh-port' || f === 'flag-2') }, rs: [] };
+      servers.push(entry);
+      byKey.set(key, entry);
+    } else {
+      const owner = byKey.get(key);
+      const r = opts.get('-r') ? splitHostPort(opts.get('-r')!) : undefined;
+      if (!owner || !r) { diagnostics.push(diag('KPC052', owner ? 'real server line without -r ip:port' : 'real server before its virtual server', at)); return; }
+      owner.rs.push({ address: r.address, port: r.port, weight: Number(opts.get('-w') ?? 1) });
+    }
+  });
+  return diagnostics.length ? { diagnostics } : { servers: servers.map((s) => ({ ...s.vs, realServers: s.rs })), diagnostics };
+}
+
+/** Parses `ipset save` output (create and add lines) back into sets; unknown sets keep their type. */
+export function parseIpset(text: string, file: string): { sets?: Ipset[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const sets = new Map<string, { name: string; type: IpsetType; family: 'inet' | 'inet6'; comment: string; entries: string[] }>();
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const at = { file, line: i + 1 };
+    const t = line.split(/\s+/);
+    if (t[0] === 'create' && t.length >= 3) {
+      const fam = t.indexOf('family');
+      const base = t[1].replace(/^KUBE-6-/, 'KUBE-');
+      const comment = IPSET_DEFS.find(([k]) => k.startsWith(base) || base.startsWith(k))?.[2] ?? '';
+      sets.set(t[1], { name: t[1], type: t[2] as IpsetType, family: fam >= 0 && t[fam + 1] === 'inet6' ? 'inet6' : 'inet', comment, entries: [] });
+    } else if (t[0] === 'add' && t.length >= 3) {
+      const s = sets.get(t[1]);
+      if (!s) diagnostics.push(diag('KPC052', `add to set ${t[1]} before its create line`, at));
+      else s.entries.push(t[2]);
+    } else diagnostics.push(diag('KPC052', `not an ipset save line: ${JSON.stringify(line.slice(0, 80))}`, at));
+  });
+  return diagnostics.length ? { diagnostics } : { sets: [...sets.values()], diagnostics };
+}

@@ -12,6 +12,8 @@ import { diffStates } from '../diff/diffStates.js';
 import { restoreDelta } from '../diff/restoreDelta.js';
 import { stateFromDump, type RuleState } from '../diff/ruleState.js';
 import { colorsFor } from './colors.js';
+import { diffIpvs } from '../diff/diffIpvs.js';
+import { loadIpvsSide, renderIpvsDiffText } from './ipvsDiff.js';
 import { commonOptions, type CommonOptions } from './commonOptions.js';
 import { renderDiffText } from './diffReport.js';
 import type { Io } from './io.js';
@@ -78,6 +80,19 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
   if (report(io, usage)) return EXIT_USAGE;
 
   const diagnostics: Diagnostic[] = [];
+  if (common.options.backend === 'ipvs') {
+    if (output === 'restore-delta') {
+      report(io, [diag('KPC040', '--output restore-delta is for the iptables backend (IPVS mode always writes its whole payload)', { file: '<flags>' })]);
+      return EXIT_USAGE;
+    }
+    const x = await loadIpvsSide(oldPath, formats[0], common.options, io, diagnostics);
+    const y = await loadIpvsSide(newPath, formats[1], common.options, io, diagnostics);
+    if (report(io, diagnostics) || !x || !y) return EXIT_USAGE;
+    const changes = diffIpvs(x, y);
+    if (output === 'json') io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/diff-ipvs/v1', equal: changes.length === 0, changes }, null, 2)}\n`);
+    else io.stdout(renderIpvsDiffText(changes, colorsFor(io, opts.color === false)));
+    return changes.length ? EXIT_DIFFERENT : EXIT_OK;
+  }
   const allChains = opts.allChains === true;
   const a = await loadSide(oldPath, formats[0], common.options, allChains, io, diagnostics);
   const b = await loadSide(newPath, formats[1], common.options, allChains, io, diagnostics);

@@ -35,7 +35,7 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     .description('compare two states (manifests or rules dumps); exit 0 when equal, 1 when different')
     .argument('<old>', 'manifests (file or directory) or a rules dump (iptables-save / --format save|restore output)')
     .argument('<new>', 'the same, for the new state')
-    .option('--backend <name>', 'iptables', 'iptables')
+    .option('--backend <name>', 'iptables or ipvs (ipvs: ipvsadm -Sn, ipset save or --format all dumps)', 'iptables')
     .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
     .option('--output <kind>', 'text, json (the typed change list) or restore-delta (the partial-sync payload)', 'text')
     .option('--old-format <format>', 'auto, manifests or rules', 'auto')

@@ -1,0 +1,87 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseIpset, parseIpvsadm } from '../src/backends/ipvs/parseIpvs.js';
+import { renderIpset, renderIpvsadm } from '../src/backends/ipvs/renderIpvs.js';
+import { FIXTURES_DIR, listFixtures } from './helpers/fixtures.js';
+import { runCli } from './helpers/runCli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kpc-ipvsdiff-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const demo = join(FIXTURES_DIR, 'demo');
+
+function editedDemo(name: string, file: string, edit: (t: string) => string): string {
+  const dir = join(tmp, name);
+  cpSync(demo, dir, { recursive: true });
+  rmSync(join(dir, 'expected'), { recursive: true, force: true });
+  writeFileSync(join(dir, file), edit(readFileSync(join(dir, file), 'utf8')));
+  return dir;
+}
+
+describe('IPVS text formats round-trip: render(parse(x)) == x', () => {
+  for (const f of listFixtures()) {
+    it(`fixtures/${f.name} --backend ipvs --format ipvsadm / ipset`, async () => {
+      for (const [format, parse, render] of [
+        ['ipvsadm', (t: string) => ({ virtualServers: parseIpvsadm(t, 'x').servers! }), renderIpvsadm],
+        ['ipset', (t: string) => ({ ipsets: parseIpset(t, 'x').sets! }), renderIpset],
+      ] as const) {
+        const run = await runCli([f.dir, ...f.args, '--backend', 'ipvs', '--format', format]);
+        expect(run.code).toBe(0);
+        const state = { family: 'IPv4', virtualServers: [], ipsets: [], addresses: [], iptables: { family: 'IPv4', payload: [], baseRules: [], extraChains: [] }, ...parse(run.stdout) } as const;
+        expect(render(state as never)).toBe(run.stdout);
+      }
+    });
+  }
+});
+
+describe('kproxy-compile diff --backend ipvs', () => {
+  it('diff X X is empty for every fixture', async () => {
+    for (const f of listFixtures()) {
+      const run = await runCli(['diff', f.dir, f.dir, ...f.args, '--backend', 'ipvs', '--output', 'json']);
+      expect(run.code, f.name).toBe(0);
+      expect(JSON.parse(run.stdout).changes).toEqual([]);
+    }
+  });
+
+  it('manifests against their own --format all dump: no differences', async () => {
+    const dump = join(tmp, 'demo.ipvs');
+    writeFileSync(dump, (await runCli([demo, '--backend', 'ipvs'])).stdout);
+    const run = await runCli(['diff', demo, dump, '--backend', 'ipvs']);
+    expect(run.stdout).toBe('no differences\n');
+    expect(run.code).toBe(0);
+  });
+
+  it('an endpoint replaced: real servers swapped on every virtual server of the Service, loop-back entry unchanged (remote pod)', async () => {
+    const b = editedDemo('ipvs-ep', 'shop.yaml', (t) => t.replace('10.244.3.30', '10.244.3.31'));
+    const run = await runCli(['diff', demo, b, '--backend', 'ipvs', '--output', 'json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).changes).toEqual([
+      { type: 'real-server-removed', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.30:8080' },
+      { type: 'real-server-added', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.31:8080' },
+      { type: 'real-server-removed', service: 'TCP 10.96.10.10:80', realServer: '10.244.3.30:8080' },
+      { type: 'real-server-added', service: 'TCP 10.96.10.10:80', realServer: '10.244.3.31:8080' },
+    ]);
+  });
+
+  it('a Service deleted: its virtual servers, set members and kube-ipvs0 address go away', async () => {
+    const b = editedDemo('ipvs-del', 'monitoring.yaml', (t) => t.replace(/apiVersion: v1\nkind: Service\nmetadata:\n  namespace: monitoring\n  name: alertmanager[\s\S]*?(?=\n---|$)/, ''));
+    const run = await runCli(['diff', demo, b, '--backend', 'ipvs', '--output', 'json']);
+    expect(run.code).toBe(1);
+    const changes = JSON.parse(run.stdout).changes as { type: string; service?: string; set?: string; entry?: string }[];
+    expect(changes).toContainEqual({ type: 'virtual-server-removed', service: 'TCP 10.96.30.20:9093' });
+    expect(changes).toContainEqual({ type: 'ipset-entry-removed', set: 'KUBE-CLUSTER-IP', entry: '10.96.30.20,tcp:9093' });
+    expect(changes).toContainEqual({ type: 'ipset-entry-removed', set: 'KUBE-IPVS-IPS', entry: '10.96.30.20' });
+  });
+
+  it('a scheduler change shows on every virtual server', async () => {
+    const run = await runCli(['diff', demo, demo, '--backend', 'ipvs', '--output', 'json']);
+    expect(JSON.parse(run.stdout).changes).toEqual([]);
+    const sched = join(tmp, 'sched.ipvs');
+    writeFileSync(sched, (await runCli([demo, '--backend', 'ipvs', '--ipvs-scheduler', 'lc', '--format', 'ipvsadm'])).stdout);
+    const changed = await runCli(['diff', demo, sched, '--backend', 'ipvs', '--output', 'json']);
+    const changes = JSON.parse(changed.stdout).changes as { type: string; field?: string; old?: string; new?: string }[];
+    expect(changes.length).toBeGreaterThan(10);
+    expect(changes.every((c) => c.type === 'virtual-server-changed' && c.field === 'scheduler' && c.old === 'rr' && c.new === 'lc')).toBe(true);
+  });
+});

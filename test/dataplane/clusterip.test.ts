@@ -5,7 +5,7 @@
 // pod4 is never an endpoint: it is the pod that sends requests.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeDataplane } from './describe-dataplane.js';
-import { compileFor, expectAllFail, expectFairShare, answered, perPod, pod } from './scenario-kit.js';
+import { answered, compileFor, expectAllFail, expectFairShare, perPod, pod, ruleHits } from './scenario-kit.js';
 import { createWorld, type World } from './world.js';
 
 const WEB = '10.96.1.10';
@@ -245,12 +245,16 @@ await describeDataplane('compiled ClusterIP rules in a real kernel', () => {
   });
 
   test('internalTrafficPolicy Local without a local endpoint drops (timeout), it does not refuse', async () => {
+    // A packet that escaped the rules would follow the default route and be lost as well, so the DROP's counter must move.
+    const drops = () => ruleHits(world, 'filter', 'KUBE-SERVICES', [`-d ${LOCAL_NONE}/32`, '-j DROP']);
+    const before = await drops();
     const outcomes = await Promise.all([
       world.tcp('node', LOCAL_NONE, 80, { timeoutMs: 400 }),
       world.tcp('pod4', LOCAL_NONE, 80, { timeoutMs: 400 }),
       world.tcp('pod3', LOCAL_NONE, 80, { timeoutMs: 400 }),
     ]);
     expectAllFail(outcomes, 'timeout');
+    expect((await drops()) - before).toBeGreaterThanOrEqual(3);
   });
 
   test('a serving+terminating endpoint gets no traffic while a ready one exists; a not-serving one never does', async () => {

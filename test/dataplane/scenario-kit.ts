@@ -104,3 +104,21 @@ export function pod(world: World, name: string) {
   if (!found) throw new Error(`no pod ${name}`);
   return found;
 }
+
+/**
+ * Packets matched so far by the node's rules in `table`/`chain` whose text contains every one of
+ * `needles` (e.g. the destination and the target). A DROP is invisible to the sender beyond a
+ * timeout, and a packet that escaped the rules could time out too; the counter tells them apart.
+ */
+export async function ruleHits(world: World, table: string, chain: string, needles: readonly string[], family: Family = 'ipv4'): Promise<number> {
+  const saved = await world.exec('node', [family === 'ipv6' ? 'ip6tables-save' : 'iptables-save', '-c', '-t', table]);
+  let packets = 0;
+  let rules = 0;
+  for (const m of saved.matchAll(/^\[(\d+):\d+\] -A (\S+) (.*)$/gm)) {
+    if (m[2] !== chain || !needles.every((n) => m[3].includes(n))) continue;
+    rules += 1;
+    packets += Number(m[1]);
+  }
+  if (rules === 0) throw new Error(`no ${table} ${chain} rule contains ${needles.join(' and ')}`);
+  return packets;
+}

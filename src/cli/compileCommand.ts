@@ -1,14 +1,13 @@
 import { diag } from '../diagnostics/diagnostic.js';
-import { lowerIptables } from '../backends/iptables/lowerIptables.js';
-import { renderRestore } from '../backends/iptables/renderRestore.js';
-import { renderSave } from '../backends/iptables/renderSave.js';
+import { writeRestoreOutput } from '../backends/iptables/renderRestore.js';
+import { writeSaveOutput } from '../backends/iptables/renderSave.js';
 import { lowerIpvs } from '../backends/ipvs/lowerIpvs.js';
 import { renderIpvsFormat } from '../backends/ipvs/renderIpvs.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
 import { commonOptions } from './commonOptions.js';
-import { writeAtomically } from './writeOutput.js';
+import { writeAtomically, type ChunkProducer } from './writeOutput.js';
 
 const FORMATS = { iptables: ['save', 'restore', 'model'], ipvs: ['all', 'ipvsadm', 'ipset', 'restore', 'addresses', 'model'] } as const;
 
@@ -25,20 +24,28 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   const view = await loadNodeView({ paths, ...common.options }, { cwd: io.cwd, readStdin: io.readStdin });
   if (report(io, view.diagnostics) || !view.model) return EXIT_USAGE;
 
-  let text: string;
-  if (format === 'model') text = `${JSON.stringify(view.model, null, 2)}\n`;
-  else if (common.options.backend === 'ipvs') text = renderIpvsFormat(lowerIpvs(view.model), format);
-  else {
-    const rules = lowerIptables(view.model);
-    text = format === 'restore' ? renderRestore(rules) : renderSave(rules);
-  }
+  // iptables rules are rendered straight into UTF-8 chunks as they are written: a large output is
+  // never one string or one buffer.
+  const model = view.model;
+  let text: string | ChunkProducer;
+  if (format === 'model') text = `${JSON.stringify(model, null, 2)}\n`;
+  else if (common.options.backend === 'ipvs') text = renderIpvsFormat(lowerIpvs(model), format);
+  else text = (write) => (format === 'restore' ? writeRestoreOutput : writeSaveOutput)(model, write);
   if (typeof opts.output === 'string') {
     try {
       await writeAtomically(opts.output, text, io.cwd);
     } catch (e) {
-      report(io, [diag('KPC001', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: opts.output })]);
+      // Only a failed write is the user's problem; anything else is a bug and propagates as one.
+      if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+      report(io, [diag('KPC001', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code}`, { file: opts.output })]);
       return EXIT_USAGE;
     }
-  } else io.stdout(text);
+  } else if (typeof text === 'string') io.stdout(text);
+  else {
+    // Rendered whole before anything is printed, so a failure prints nothing.
+    const chunks: string[] = [];
+    text((chunk) => chunks.push(chunk.toString('utf8')));
+    for (const chunk of chunks) io.stdout(chunk);
+  }
   return EXIT_OK;
 }

@@ -1,4 +1,4 @@
-import yaml from 'js-yaml';
+import { yaml } from './yaml.js';
 
 /**
  * Maps field paths of the documents in one source text to 1-based line numbers. Built lazily:
@@ -15,7 +15,7 @@ export class Locator {
     if (this.docs) return this.docs;
     const stack: number[] = [];
     try {
-      this.docs = yaml.loadAll(this.text, undefined, {
+      this.docs = yaml().loadAll(this.text, undefined, {
         listener: (event, state) => {
           if (event === 'open') stack.push(state.line);
           else {

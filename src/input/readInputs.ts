@@ -1,6 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
-import yaml from 'js-yaml';
+import type { YAMLException } from 'js-yaml';
+import { yaml } from './yaml.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { Locator } from './locator.js';
 import type { RawObject } from './rawObject.js';
@@ -42,7 +45,8 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
     for (const f of files) {
       const shown = f === abs ? p : join(p, relative(abs, f));
       try {
-        decodeSource(shown, await readFile(f), objects, diagnostics);
+        // One synchronous read, not a thread-pool round trip per chunk: there is nothing to overlap it with.
+        decodeSource(shown, readFileSync(f), objects, diagnostics);
       } catch (e) {
         diagnostics.push(diag('KPC001', `cannot read ${shown}: ${ioReason(e)}`, { file: shown }));
       }
@@ -80,21 +84,21 @@ async function expand(abs: string): Promise<string[]> {
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Parses one source's bytes (YAML stream or JSON) and appends its objects. */
 export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], diagnostics: Diagnostic[]): void {
   if (bytes.includes(0)) {
     diagnostics.push(diag('KPC003', 'the input contains NUL bytes: it is binary data, not YAML or JSON', { file }));
     return;
   }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
+  // isUtf8 checks without decoding; ASCII (nearly every manifest) then decodes as latin1, the
+  // cheapest way to a string.
+  if (!isUtf8(bytes)) {
     diagnostics.push(diag('KPC003', 'the input is not valid UTF-8 text', { file }));
     return;
   }
+  let text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  // Up to two leading byte order marks are dropped.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const locator = new Locator(text);
   let docs: unknown[];
@@ -136,9 +140,9 @@ function jsonErrorLine(text: string, e: unknown): number | undefined {
 
 function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unknown[] {
   try {
-    return yaml.loadAll(text, undefined, { json: false });
+    return yaml().loadAll(text, undefined, { json: false });
   } catch (e) {
-    const err = e as yaml.YAMLException;
+    const err = e as YAMLException;
     const line = err.mark ? err.mark.line + 1 : undefined;
     const reason = (err.reason || err.message).replace(/\s+/g, ' ');
     diagnostics.push(diag('KPC002', `invalid YAML: ${reason}`, { file, line }));

@@ -4,12 +4,19 @@ import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { objectLabel, readMeta } from './decodeService.js';
-import { PROTOCOLS, type EndpointSlice, type SliceEndpoint, type SlicePort } from './types.js';
+import { PROTOCOLS, SERVICE_NAME_LABEL, type EndpointSlice, type SliceEndpoint, type SlicePort } from './types.js';
+import { quickEndpointSlice } from './quickEndpointSlice.js';
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export { SERVICE_NAME_LABEL };
 
-/** Validates a raw discovery.k8s.io/v1 EndpointSlice. */
+/** Validates a raw discovery.k8s.io/v1 EndpointSlice (the fast path first, the checked reader for the rest). */
 export function decodeEndpointSlice(raw: RawObject): { slice?: EndpointSlice; diagnostics: Diagnostic[] } {
+  const quick = quickEndpointSlice(raw);
+  return quick ? { diagnostics: [], slice: quick } : decodeEndpointSliceChecked(raw);
+}
+
+/** The checked reader: every problem becomes a located diagnostic. */
+export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSlice; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, objectLabel(raw, 'EndpointSlice'));
   const { namespace, name } = readMeta(r, dns1123Subdomain);
   const addressType = r.oneOf(['addressType'], ['IPv4', 'IPv6', 'FQDN'] as const, 'IPv4');
@@ -23,47 +30,47 @@ export function decodeEndpointSlice(raw: RawObject): { slice?: EndpointSlice; di
 
   const ports: SlicePort[] = [];
   r.list(['ports']).forEach((_, i) => {
-    const base = ['ports', i];
-    if (!r.mapping(base)) { r.report('KPC010', base, 'must be a mapping'); return; }
-    const pname = r.string([...base, 'name']);
+    if (!r.mapping(['ports', i])) { r.report('KPC010', ['ports', i], 'must be a mapping'); return; }
+    const p = r.at(['ports', i]);
+    const pname = p.string(['name']);
     if (pname) {
       const why = dns1123Label(pname);
-      if (why) r.report('KPC012', [...base, 'name'], `${JSON.stringify(pname)} ${why}`);
+      if (why) p.report('KPC012', ['name'], `${JSON.stringify(pname)} ${why}`);
     }
-    const protocol = r.oneOf([...base, 'protocol'], PROTOCOLS, 'TCP', 'KPC016');
-    const port = r.port([...base, 'port'], false, true);
+    const protocol = p.oneOf(['protocol'], PROTOCOLS, 'TCP', 'KPC016');
+    const port = p.port(['port'], false, true);
     ports.push({ name: pname ?? null, protocol, port: port ?? null });
   });
 
   const endpoints: SliceEndpoint[] = [];
   r.list(['endpoints']).forEach((_, i) => {
-    const base = ['endpoints', i];
-    if (!r.mapping(base)) { r.report('KPC010', base, 'must be a mapping'); return; }
+    if (!r.mapping(['endpoints', i])) { r.report('KPC010', ['endpoints', i], 'must be a mapping'); return; }
+    const e = r.at(['endpoints', i]);
     const addresses: string[] = [];
-    const list = r.list([...base, 'addresses']);
-    if (list.length === 0) r.report('KPC011', [...base, 'addresses'], 'must hold at least one address');
+    const list = e.list(['addresses']);
+    if (list.length === 0) e.report('KPC011', ['addresses'], 'must hold at least one address');
     list.forEach((_, j) => {
-      const a = r.string([...base, 'addresses', j], true);
+      const a = e.string(['addresses', j], true);
       if (a === undefined) return;
       if (addressType !== 'FQDN') {
         const ip = parseIp(a);
-        if (!ip) { r.report('KPC013', [...base, 'addresses', j], `must be a valid IP address, found ${JSON.stringify(a)}`); return; }
-        if ((ip.family === 4) !== (addressType === 'IPv4')) { r.report('KPC020', [...base, 'addresses', j], `${a} is not an ${addressType} address, as addressType requires`); return; }
+        if (!ip) { e.report('KPC013', ['addresses', j], `must be a valid IP address, found ${JSON.stringify(a)}`); return; }
+        if ((ip.family === 4) !== (addressType === 'IPv4')) { e.report('KPC020', ['addresses', j], `${a} is not an ${addressType} address, as addressType requires`); return; }
       }
       addresses.push(a);
     });
-    const ready = r.boolean([...base, 'conditions', 'ready']);
-    const serving = r.boolean([...base, 'conditions', 'serving']);
-    const terminating = r.boolean([...base, 'conditions', 'terminating']);
-    const nodeName = r.string([...base, 'nodeName']);
+    const ready = e.boolean(['conditions', 'ready']);
+    const serving = e.boolean(['conditions', 'serving']);
+    const terminating = e.boolean(['conditions', 'terminating']);
+    const nodeName = e.string(['nodeName']);
     if (nodeName !== undefined) {
       const why = dns1123Subdomain(nodeName);
-      if (why) r.report('KPC012', [...base, 'nodeName'], `${JSON.stringify(nodeName)} ${why}`);
+      if (why) e.report('KPC012', ['nodeName'], `${JSON.stringify(nodeName)} ${why}`);
     }
-    const zone = r.string([...base, 'zone']);
+    const zone = e.string(['zone']);
     const zoneHints: string[] = [];
-    r.list([...base, 'hints', 'forZones']).forEach((_, k) => {
-      const z = r.string([...base, 'hints', 'forZones', k, 'name'], true);
+    e.list(['hints', 'forZones']).forEach((_, k) => {
+      const z = e.string(['hints', 'forZones', k, 'name'], true);
       if (z !== undefined) zoneHints.push(z);
     });
     endpoints.push({ addresses, ready, serving, terminating, nodeName, zone, zoneHints });

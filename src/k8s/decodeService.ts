@@ -50,23 +50,24 @@ export function decodeService(raw: RawObject): { service?: Service; diagnostics:
   portList.forEach((_, i) => {
     const base = ['spec', 'ports', i];
     if (!r.mapping(base)) { r.report('KPC010', base, 'must be a mapping'); return; }
-    const pname = r.string([...base, 'name']) ?? '';
+    const p = r.at(base);
+    const pname = p.string(['name']) ?? '';
     if (pname !== '') {
       const why = dns1123Label(pname);
-      if (why) r.report('KPC012', [...base, 'name'], `${JSON.stringify(pname)} ${why}`);
-      if (seenNames.has(pname)) r.report('KPC019', [...base, 'name'], `duplicate port name ${JSON.stringify(pname)}`);
+      if (why) p.report('KPC012', ['name'], `${JSON.stringify(pname)} ${why}`);
+      if (seenNames.has(pname)) p.report('KPC019', ['name'], `duplicate port name ${JSON.stringify(pname)}`);
       seenNames.add(pname);
     } else if (portList.length > 1) {
-      r.report('KPC011', [...base, 'name'], 'is required when a Service has more than one port');
+      p.report('KPC011', ['name'], 'is required when a Service has more than one port');
     }
-    const protocol = r.oneOf([...base, 'protocol'], PROTOCOLS, 'TCP', 'KPC016');
-    const port = r.port([...base, 'port'], type !== 'ExternalName');
-    const nodePort = r.port([...base, 'nodePort'], false, true) ?? 0;
+    const protocol = p.oneOf(['protocol'], PROTOCOLS, 'TCP', 'KPC016');
+    const port = p.port(['port'], type !== 'ExternalName');
+    const nodePort = p.port(['nodePort'], false, true) ?? 0;
     // The API server refuses this, but kube-proxy programs whatever nodePort it is given.
-    if (nodePort && type !== 'NodePort' && type !== 'LoadBalancer') r.report('KPC033', [...base, 'nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
+    if (nodePort && type !== 'NodePort' && type !== 'LoadBalancer') p.report('KPC033', ['nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
     if (port !== undefined) {
       const key = `${port}/${protocol}`;
-      if (seenPorts.has(key)) r.report('KPC019', [...base, 'port'], `duplicate port ${port}/${protocol}`);
+      if (seenPorts.has(key)) p.report('KPC019', ['port'], `duplicate port ${port}/${protocol}`);
       seenPorts.add(key);
       ports.push({ name: pname, protocol, port, nodePort });
     }

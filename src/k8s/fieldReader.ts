@@ -4,6 +4,15 @@ import { pathText, type RawObject } from '../input/rawObject.js';
 
 export type Path = readonly (string | number)[];
 
+function walk(root: unknown, path: Path): unknown {
+  let v = root;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -12,25 +21,18 @@ function typeName(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/**
- * Typed, path-aware access to one raw object's fields. Every mismatch becomes a diagnostic that
- * names the object, the field and its line; accessors return undefined instead of throwing.
- */
-export class FieldReader {
-  readonly diagnostics: Diagnostic[] = [];
-  constructor(readonly raw: RawObject, public object: string) {}
+/** The typed accessors, over what `get` and `report` mean for a whole object or a part of one. */
+export abstract class Fields {
+  abstract get(path: Path): unknown;
+  abstract report(code: Code, path: Path, message: string): void;
 
-  get(path: Path): unknown {
-    let v: unknown = this.raw.value;
-    for (const k of path) {
-      if (v === null || typeof v !== 'object') return undefined;
-      v = (v as Record<string | number, unknown>)[k];
-    }
-    return v;
-  }
-
-  report(code: Code, path: Path, message: string): void {
-    this.diagnostics.push(diag(code, message, { file: this.raw.file, line: this.raw.locate(path), object: this.object, field: path.length ? pathText(path) : undefined }));
+  /**
+   * Fields of the value at `path` (a list item, say), with paths relative to it. Loops over long
+   * lists use it so each access walks one level rather than the whole path from the root, and a
+   * full path is only built when something is reported.
+   */
+  at(path: Path): Fields {
+    return new ScopedFields(this, path, this.get(path));
   }
 
   string(path: Path, required = false): string | undefined {
@@ -109,5 +111,39 @@ export class FieldReader {
       return undefined;
     }
     return v;
+  }
+}
+
+/**
+ * Typed, path-aware access to one raw object's fields. Every mismatch becomes a diagnostic that
+ * names the object, the field and its line; accessors return undefined instead of throwing.
+ */
+export class FieldReader extends Fields {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(readonly raw: RawObject, public object: string) {
+    super();
+  }
+
+  get(path: Path): unknown {
+    return walk(this.raw.value, path);
+  }
+
+  report(code: Code, path: Path, message: string): void {
+    this.diagnostics.push(diag(code, message, { file: this.raw.file, line: this.raw.locate(path), object: this.object, field: path.length ? pathText(path) : undefined }));
+  }
+}
+
+/** Fields.at's view: reads below `value`, reports through its parent with the full path. */
+class ScopedFields extends Fields {
+  constructor(private readonly parent: Fields, private readonly base: Path, private readonly value: unknown) {
+    super();
+  }
+
+  get(path: Path): unknown {
+    return walk(this.value, path);
+  }
+
+  report(code: Code, path: Path, message: string): void {
+    this.parent.report(code, [...this.base, ...path], message);
   }
 }

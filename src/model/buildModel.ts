@@ -1,7 +1,7 @@
 import type { Cluster } from '../k8s/decodeObjects.js';
 import type { EndpointSlice, Service } from '../k8s/types.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { familyOf, formatCidr, formatIp, isLoopback, joinHostPort, parseCidr, parseIp, type Family } from '../util/ip.js';
+import { familyOf, formatCidr, formatIp, isCanonicalIPv4, isLoopback, joinHostPort, parseCidr, parseIp, type Family } from '../util/ip.js';
 import { gateEnabled, type NodeSettings } from '../settings/nodeSettings.js';
 import { categorizeEndpoints } from './categorizeEndpoints.js';
 import { resolveLocalDetector } from './resolveLocalDetector.js';
@@ -12,6 +12,13 @@ const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A stable sort on a text key built once per item, not once per comparison. */
+function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => byText(a.key, b.key));
+  return keyed.map((k) => k.item);
 }
 
 /** The cluster IP kube-proxy uses for `family`, or '' when the Service has none of that family. */
@@ -26,6 +33,13 @@ function clusterIPFor(svc: Service, family: Family): string {
   return ip ? formatIp(ip) : '';
 }
 
+/** The canonical text of address `text` when it is of `family`, else undefined. */
+function canonicalIpOfFamily(text: string, family: Family): string | undefined {
+  if (family === 'IPv4' && isCanonicalIPv4(text)) return text;
+  const ip = parseIp(text);
+  return ip && familyOf(ip) === family ? formatIp(ip) : undefined;
+}
+
 function ipsOfFamily(list: readonly string[], family: Family): string[] {
   const out: string[] = [];
   for (const t of list) {
@@ -35,39 +49,51 @@ function ipsOfFamily(list: readonly string[], family: Family): string[] {
   return out;
 }
 
-/** Endpoints per `ns/name|portName|protocol`, de-duplicated as kube-proxy's EndpointSlice cache does. */
-function collectEndpoints(slices: readonly EndpointSlice[], family: Family, nodeName: string): Map<string, Map<string, Endpoint>> {
-  const out = new Map<string, Map<string, Endpoint>>();
-  const sorted = [...slices].sort((a, b) => byText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+/**
+ * `endpoints` sorted by hostPort with one endpoint per hostPort, as kube-proxy's EndpointSlice cache
+ * keeps them: a later copy of the same ip:port wins unless it is terminating (a reused pod IP).
+ */
+function uniqueByHostPort(endpoints: Endpoint[]): Endpoint[] {
+  // Stable: copies of one hostPort stay in the order they were read.
+  endpoints.sort((a, b) => byText(a.hostPort, b.hostPort));
+  const out: Endpoint[] = [];
+  for (const e of endpoints) {
+    const last = out.length ? out[out.length - 1] : undefined;
+    if (last?.hostPort !== e.hostPort) out.push(e);
+    else if (!e.terminating) out[out.length - 1] = e;
+  }
+  return out;
+}
+
+/** Endpoints per `ns/name|portName|protocol`, sorted by hostPort and de-duplicated (see uniqueByHostPort). */
+function collectEndpoints(slices: readonly EndpointSlice[], family: Family, nodeName: string): Map<string, Endpoint[]> {
+  const out = new Map<string, Endpoint[]>();
+  const sorted = sortedBy(slices, (x) => `${x.namespace}/${x.name}`);
   for (const slice of sorted) {
     if (slice.addressType !== family || slice.serviceName === '') continue;
     for (const port of slice.ports) {
       if (port.name === null || port.port === null || port.port === 0) continue;
       const key = `${slice.namespace}/${slice.serviceName}|${port.name}|${port.protocol}`;
-      let set = out.get(key);
-      if (!set) out.set(key, (set = new Map()));
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
       for (const ep of slice.endpoints) {
         if (ep.addresses.length === 0) continue;
-        const ip = parseIp(ep.addresses[0]);
-        if (!ip || familyOf(ip) !== family) continue;
-        const text = formatIp(ip);
-        const hostPort = joinHostPort(text, port.port);
-        const terminating = ep.terminating === true;
-        // A later copy of the same ip:port wins unless it is terminating (a reused pod IP).
-        if (set.has(hostPort) && terminating) continue;
-        set.set(hostPort, {
+        const text = canonicalIpOfFamily(ep.addresses[0], family);
+        if (text === undefined) continue;
+        list.push({
           ip: text,
           port: port.port,
-          hostPort,
+          hostPort: joinHostPort(text, port.port),
           ready: ep.ready ?? true,
           serving: ep.serving ?? true,
-          terminating,
+          terminating: ep.terminating === true,
           local: ep.nodeName !== undefined && ep.nodeName !== '' && ep.nodeName === nodeName,
           zoneHints: ep.zoneHints,
         });
       }
     }
   }
+  for (const [key, list] of out) out.set(key, uniqueByHostPort(list));
   return out;
 }
 
@@ -90,7 +116,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
   }
 
   const servicePorts: ServicePort[] = [];
-  const services = [...cluster.services].sort((a, b) => byText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  const services = sortedBy(cluster.services, (x) => `${x.namespace}/${x.name}`);
   for (const svc of services) {
     if (svc.type === 'ExternalName' || svc.clusterIP === '' || svc.clusterIP === 'None') continue;
     const clusterIP = clusterIPFor(svc, family);
@@ -111,7 +137,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
     );
     for (const p of [...svc.ports].sort((a, b) => byText(`${a.name}|${a.protocol}`, `${b.name}|${b.protocol}`))) {
       const id = `${svc.namespace}/${svc.name}${p.name ? `:${p.name}` : ''}`;
-      const endpoints = [...(endpointsByPort.get(`${svc.namespace}/${svc.name}|${p.name}|${p.protocol}`)?.values() ?? [])].sort((a, b) => byText(a.hostPort, b.hostPort));
+      const endpoints = endpointsByPort.get(`${svc.namespace}/${svc.name}|${p.name}|${p.protocol}`) ?? [];
       const externallyAccessible = p.nodePort !== 0 || loadBalancerVIPs.length > 0 || externalIPs.length > 0;
       const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
       const usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && externallyAccessible);

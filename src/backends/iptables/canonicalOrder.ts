@@ -1,52 +1,117 @@
 import type { Rule, Table } from '../../ir/iptables.js';
+import type { ArenaRange } from '../../util/byteText.js';
 import { isNodePortsTailRule } from './fixedRules.js';
+
+function chainRank(c: string): number {
+  return c === 'KUBE-NODEPORTS' ? 0 : c === 'KUBE-SERVICES' ? 1 : c.startsWith('KUBE-') ? 2 : 3;
+}
 
 /** KUBE-NODEPORTS, KUBE-SERVICES, other KUBE-* alphabetically, then everything else alphabetically. */
 export function compareChains(a: string, b: string): number {
-  const rank = (c: string) => (c === 'KUBE-NODEPORTS' ? 0 : c === 'KUBE-SERVICES' ? 1 : c.startsWith('KUBE-') ? 2 : 3);
-  const d = rank(a) - rank(b);
+  const d = chainRank(a) - chainRank(b);
   if (d) return d;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Rules rendered ahead of time: a run of one chain's rules, already text. Large outputs render each
+ * service's own chains as soon as they are lowered, and place the text where the chain belongs.
+ */
+export interface RenderedRules extends ArenaRange {
+  readonly chain: string;
+}
+
+/** What the ordering functions place: rules, or runs of rules rendered ahead of time. */
+export type RuleOrText = Rule | RenderedRules;
+
+/**
+ * `chains` in compareChains order. Sorting each rank on its own lets the plain string sort (code
+ * unit order, as `<` compares) do the work instead of a comparator called a million times.
+ */
+function sortChains(chains: Iterable<string>): string[] {
+  const ranks: string[][] = [[], [], [], []];
+  for (const c of chains) ranks[chainRank(c)].push(c);
+  const out = ranks[0].concat(ranks[1]);
+  for (const r of [ranks[2], ranks[3]]) for (const c of r.sort()) out.push(c);
+  return out;
+}
+
+/**
+ * Visits `items` as runs (consecutive items of one chain) sorted by chain: by `rankOf(chain)`, then
+ * by name, the runs of one chain in their order. A chain's rules mostly come together, so sorting
+ * runs is much cheaper than sorting rules, and cheaper than grouping them in a map (with a hundred
+ * thousand chains, map lookups cost more than the sort). Runs are kept as plain numbers, not
+ * objects, for the same reason.
+ */
+export function visitRunsInOrder<T extends { readonly chain: string }>(items: readonly T[], rankOf: (chain: string) => number, visit: (chain: string, start: number, end: number, rank: number) => void): void {
+  const names: string[] = [];
+  const starts: number[] = [];
+  const ranks: number[] = [];
+  for (let i = 0; i < items.length; ) {
+    const chain = items[i].chain;
+    names.push(chain);
+    starts.push(i);
+    ranks.push(rankOf(chain));
+    do i++;
+    while (i < items.length && items[i].chain === chain);
+  }
+  starts.push(items.length);
+  const order = ranks.map((_, r) => r);
+  order.sort((a, b) => ranks[a] - ranks[b] || (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b));
+  for (const r of order) visit(names[r], starts[r], starts[r + 1], ranks[r]);
+}
+
 /** The service a rule belongs to, from its comment: text up to the first space or ':'. */
-function commentKey(r: Rule): string {
+function commentKey(r: RuleOrText): string {
+  if (!('matches' in r)) return '';
   const c = r.matches.find((x) => x.kind === 'comment');
   if (!c || c.kind !== 'comment') return '';
   const m = /^[^ :]*/.exec(c.text);
   return m ? m[0] : '';
 }
 
-function stableSortByComment(rules: Rule[]): Rule[] {
+function stableSortByComment<T extends RuleOrText>(rules: T[]): T[] {
   return rules
     .map((r, i) => ({ r, i, k: commentKey(r) }))
     .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
     .map((x) => x.r);
 }
 
+const isTail = (r: RuleOrText) => 'matches' in r && isNodePortsTailRule(r);
+
+/** KUBE-SERVICES and KUBE-NODEPORTS hold rules of every service; the canonical order sorts those by service. */
+function byService<T extends RuleOrText>(table: Table['name'], chain: string, list: T[]): T[] {
+  if (chain === 'KUBE-NODEPORTS' || (chain === 'KUBE-SERVICES' && table === 'filter')) return stableSortByComment(list);
+  if (chain === 'KUBE-SERVICES' && table === 'nat') return stableSortByComment(list.filter((r) => !isTail(r))).concat(list.filter(isTail));
+  return list;
+}
+
 /**
- * Puts a table in the canonical order kube-proxy's own tests compare in: chains sorted, rules
- * grouped by chain, the per-service jumps of KUBE-SERVICES / KUBE-NODEPORTS sorted by service,
- * and the node-port tail rule(s) last.
+ * A table's chains and rules in the canonical order kube-proxy's own tests compare in: chains in
+ * compareChains order, rules grouped by chain in that order, each chain's rules in their order
+ * except that the per-service jumps of KUBE-SERVICES / KUBE-NODEPORTS are sorted by service and
+ * the node-port tail rule(s) come last.
  */
+export function canonicalOrder<T extends RuleOrText>(table: Table['name'], chains: readonly string[], items: readonly T[]): { chains: string[]; rules: T[] } {
+  const rules: T[] = [];
+  // The rules of KUBE-SERVICES and KUBE-NODEPORTS are collected (their runs come one after another) and sorted by service.
+  let pending: { chain: string; list: T[] } | undefined;
+  const flush = () => {
+    // A loop, not push(...list): spreading a very long list overflows the call stack.
+    if (pending) for (const r of byService(table, pending.chain, pending.list)) rules.push(r);
+    pending = undefined;
+  };
+  visitRunsInOrder(items, chainRank, (chain, start, end) => {
+    if (pending && pending.chain !== chain) flush();
+    if (chain === 'KUBE-SERVICES' || chain === 'KUBE-NODEPORTS') pending ??= { chain, list: [] };
+    const list = pending ? pending.list : rules;
+    for (let k = start; k < end; k++) list.push(items[k]);
+  });
+  flush();
+  return { chains: sortChains(chains), rules };
+}
+
+/** Puts a table in canonical order (see canonicalOrder). */
 export function canonicalTable(t: Table): Table {
-  const chains = [...t.chains].sort(compareChains);
-  const byChain = new Map<string, Rule[]>();
-  for (const r of t.rules) {
-    let list = byChain.get(r.chain);
-    if (!list) byChain.set(r.chain, (list = []));
-    list.push(r);
-  }
-  const rules: Rule[] = [];
-  const ruleChains = [...byChain.keys()].sort(compareChains);
-  for (const c of ruleChains) {
-    let list = byChain.get(c)!;
-    if (c === 'KUBE-NODEPORTS' || (c === 'KUBE-SERVICES' && t.name === 'filter')) list = stableSortByComment(list);
-    else if (c === 'KUBE-SERVICES' && t.name === 'nat') {
-      const tail = list.filter(isNodePortsTailRule);
-      list = [...stableSortByComment(list.filter((r) => !isNodePortsTailRule(r))), ...tail];
-    }
-    rules.push(...list);
-  }
-  return { ...t, chains, rules };
+  return { ...t, ...canonicalOrder(t.name, t.chains, t.rules) };
 }

@@ -9,15 +9,23 @@ import { planService, serviceEntryRules } from './serviceEntryRules.js';
 /** Above this many endpoints kube-proxy drops per-endpoint comments to keep the ruleset small. */
 export const LARGE_CLUSTER_ENDPOINTS = 1000;
 
+/** One service port's own nat chains (SVC, SVL, EXT, FW, SEP) and their rules. */
+export interface OwnChains {
+  readonly chains: readonly string[];
+  readonly rules: readonly Rule[];
+}
+
 /**
- * Lowers the node model to what kube-proxy's iptables mode programs on a full sync, in canonical
- * order: the restore payload (filter, nat) plus the built-in chain jumps it installs beside it.
+ * Lowers the node model in two parts, neither in canonical order yet: the tables without the
+ * per-service chains (fixed chains, and every service's rules in KUBE-SERVICES, KUBE-NODEPORTS and
+ * the filter chains), returned; and each service port's own chains, handed to `own` as soon as
+ * they are built. No chain is in both parts, so ordering the parts together or apart gives the
+ * same tables; a caller that renders `own` at once never holds every service's rules.
  */
-export function lowerIptables(m: NodeModel): Ruleset {
+export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void): { filter: Table; nat: Table } {
   const largeCluster = m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const filterChains: string[] = [...FILTER_CHAINS];
   const filterRules: Rule[] = [];
-  const natChains: string[] = [...NAT_CHAINS];
   const natRules: Rule[] = natFixedRules(m);
   if (writesKubeFirewall(m)) {
     filterChains.push('KUBE-FIREWALL');
@@ -28,16 +36,32 @@ export function lowerIptables(m: NodeModel): Ruleset {
     const entry = serviceEntryRules(plan, m);
     filterRules.push(...entry.filter);
     natRules.push(...entry.nat);
-    const own = serviceChainRules(plan, m, largeCluster);
-    natChains.push(...own.chains);
-    natRules.push(...own.rules);
+    own(serviceChainRules(plan, m, largeCluster));
   }
   natRules.push(...nodePortsTailRules(m));
   filterRules.push(...forwardRules(m));
+  return {
+    filter: { name: 'filter', chains: filterChains, rules: filterRules, deleted: [] },
+    nat: { name: 'nat', chains: [...NAT_CHAINS], rules: natRules, deleted: [] },
+  };
+}
 
+/**
+ * Lowers the node model to what kube-proxy's iptables mode programs on a full sync, in canonical
+ * order: the restore payload (filter, nat) plus the built-in chain jumps it installs beside it.
+ */
+export function lowerIptables(m: NodeModel): Ruleset {
+  const natChains: string[] = [];
+  const natRules: Rule[] = [];
+  const parts = lowerParts(m, (own) => {
+    // Loops, not push(...list): a long list overflows the call stack.
+    for (const c of own.chains) natChains.push(c);
+    for (const r of own.rules) natRules.push(r);
+  });
+  const nat = parts.nat;
   const payload: Table[] = [
-    canonicalTable({ name: 'filter', chains: filterChains, rules: filterRules, deleted: [] }),
-    canonicalTable({ name: 'nat', chains: natChains, rules: natRules, deleted: [] }),
+    canonicalTable(parts.filter),
+    canonicalTable({ ...nat, chains: nat.chains.concat(natChains), rules: nat.rules.concat(natRules) }),
   ];
   return { family: m.family, payload, baseRules: baseRules(), extraChains: NODE_CHAINS };
 }

@@ -1,16 +1,48 @@
 import type { Dump } from './parseIptables.js';
-import { restoreRuleLine } from './renderRestore.js';
-import { saveRuleLine } from './renderSave.js';
+import type { RuleOrText } from './canonicalOrder.js';
+import { writeRestoreRule } from './renderRestore.js';
+import { writeSaveRule } from './renderSave.js';
+import { ByteChunks, chunksToString, type ByteArena } from '../../util/byteText.js';
+
+/** The parts of a dump table the writer needs; rules may include runs rendered ahead of time into `arena`. */
+interface TableLines {
+  readonly name: string;
+  readonly chains: readonly { readonly name: string; readonly policy: string }[];
+  readonly rules: readonly RuleOrText[];
+  readonly deleted: readonly string[];
+}
+
+/** Writes one table's lines in the given spelling. */
+export function writeDumpTable(out: ByteChunks, t: TableLines, style: 'restore' | 'save', v6: boolean, arena?: ByteArena): void {
+  const line = (a: string, b?: string, c?: string, d?: string, e?: string) => {
+    out.write(a, b, c, d, e);
+    out.endLine();
+  };
+  line('*', t.name);
+  for (const c of t.chains) line(':', c.name, ' ', c.policy, ' [0:0]');
+  for (const r of t.rules) {
+    if (!('matches' in r)) {
+      arena!.copyTo(out, r);
+      continue;
+    }
+    if (style === 'restore') writeRestoreRule(r, out);
+    else writeSaveRule(r, v6, out);
+    out.endLine();
+  }
+  for (const c of t.deleted) line('-X ', c);
+  line('COMMIT');
+}
+
+/** renderDump's text as UTF-8 chunks of whole lines. */
+export function dumpChunks(dump: Dump, style: 'restore' | 'save', family: 'IPv4' | 'IPv6'): Buffer[] {
+  const out = new ByteChunks();
+  for (const t of dump.tables) writeDumpTable(out, t, style, family === 'IPv6');
+  // No lines still make one empty line, as joining none and ending with a newline would.
+  if (dump.tables.length === 0) out.endLine();
+  return out.finish();
+}
 
 /** Prints a parsed dump back in one of the two spellings: `render(parse(x)) == x` for either. */
 export function renderDump(dump: Dump, style: 'restore' | 'save', family: 'IPv4' | 'IPv6'): string {
-  const lines: string[] = [];
-  for (const t of dump.tables) {
-    lines.push(`*${t.name}`);
-    for (const c of t.chains) lines.push(`:${c.name} ${c.policy} [0:0]`);
-    for (const r of t.rules) lines.push(style === 'restore' ? restoreRuleLine(r) : saveRuleLine(r, family === 'IPv6'));
-    for (const c of t.deleted) lines.push(`-X ${c}`);
-    lines.push('COMMIT');
-  }
-  return `${lines.join('\n')}\n`;
+  return chunksToString(dumpChunks(dump, style, family));
 }

@@ -1,53 +1,79 @@
 import type { Match, Rule, Ruleset, Target } from '../../ir/iptables.js';
+import type { NodeModel } from '../../model/types.js';
+import { ByteChunks, chunksToString, StringOut, type TextOut } from '../../util/byteText.js';
+import { canonicalOrder, canonicalTable, type RuleOrText } from './canonicalOrder.js';
+import { prerender } from './prerender.js';
+import { writeDumpTable } from './renderDump.js';
 
 /** Go's %#08x: kube-proxy's spelling of the masquerade mark (0x00004000). */
 export function goHex08(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-/** A comment argument as kube-proxy writes it: quoted only when it holds a space. */
-function commentArg(text: string): string {
-  return text.includes(' ') ? `"${text}"` : text;
-}
+/** The protocol match with its module, the spelling of nearly every rule. */
+const PROTO_MODULE = { tcp: ' -m tcp -p tcp', udp: ' -m udp -p udp', sctp: ' -m sctp -p sctp' } as const;
 
-function matchTokens(m: Match): string {
+/** Writes ` ` and one match's options as kube-proxy spells them. */
+function writeMatch(m: Match, o: TextOut): void {
   const not = 'negate' in m && m.negate ? '! ' : '';
   switch (m.kind) {
-    case 'src': return `${not}-s ${m.addr}`;
-    case 'dst': return `${not}-d ${m.addr}`;
-    case 'inIface': return `${not}-i ${m.name}`;
-    case 'proto': return m.bare ? `-p ${m.proto}` : `-m ${m.proto} -p ${m.proto}`;
-    case 'dport': return `--dport ${m.port}`;
-    case 'comment': return `-m comment --comment ${commentArg(m.text)}`;
-    case 'addrtype': return `-m addrtype ${not}--${m.dir}-type ${m.type}`;
-    case 'physdevIsIn': return `-m physdev ${not}--physdev-is-in`;
-    case 'ipvs': return `-m ipvs --vaddr ${m.vaddr} --vproto ${m.vproto} --vport ${m.vport}`;
-    case 'conntrack': return `-m conntrack ${not}--ctstate ${m.states}`;
-    case 'mark': return `-m mark ${not}--mark ${goHex08(m.value)}/${goHex08(m.mask)}`;
-    case 'recentSet': return `-m recent --name ${m.name} --set`;
-    case 'recentCheck': return `-m recent --name ${m.name} --rcheck --seconds ${m.seconds} --reap`;
-    case 'statistic': return `-m statistic --mode random --probability ${m.probability}`;
-    case 'nfacct': return `-m nfacct --nfacct-name ${m.name}`;
-    case 'set': return `-m set ${not}--match-set ${m.name} ${m.dirs}`;
+    case 'src': return o.write(not ? ' ! -s ' : ' -s ', m.addr);
+    case 'dst': return o.write(not ? ' ! -d ' : ' -d ', m.addr);
+    case 'inIface': return o.write(not ? ' ! -i ' : ' -i ', m.name);
+    case 'proto': return o.write(m.bare ? ` -p ${m.proto}` : PROTO_MODULE[m.proto]);
+    case 'dport': return o.write(' --dport ', String(m.port));
+    // The comment argument is quoted only when it holds a space.
+    case 'comment': return m.text.includes(' ') ? o.write(' -m comment --comment "', m.text, '"') : o.write(' -m comment --comment ', m.text);
+    case 'addrtype': return o.write(' -m addrtype ', not, `--${m.dir}-type `, m.type);
+    case 'physdevIsIn': return o.write(' -m physdev ', not, '--physdev-is-in');
+    case 'ipvs': return o.write(` -m ipvs --vaddr ${m.vaddr} --vproto ${m.vproto} --vport ${m.vport}`);
+    case 'conntrack': return o.write(' -m conntrack ', not, '--ctstate ', m.states);
+    case 'mark': return o.write(' -m mark ', not, '--mark ', goHex08(m.value), `/${goHex08(m.mask)}`);
+    case 'recentSet': return o.write(' -m recent --name ', m.name, ' --set');
+    case 'recentCheck': return o.write(' -m recent --name ', m.name, ' --rcheck --seconds ', String(m.seconds), ' --reap');
+    case 'statistic': return o.write(' -m statistic --mode random --probability ', m.probability);
+    case 'nfacct': return o.write(' -m nfacct --nfacct-name ', m.name);
+    case 'set': return o.write(' -m set ', not, '--match-set ', m.name, ` ${m.dirs}`);
   }
 }
 
-function targetTokens(t: Target): string {
+/** Writes ` -j …`. */
+function writeTarget(t: Target, o: TextOut): void {
   switch (t.kind) {
-    case 'jump': return `-j ${t.chain}`;
-    case 'DNAT': return `-j DNAT --to-destination ${t.to}`;
-    case 'MASQUERADE': return t.randomFully ? '-j MASQUERADE --random-fully' : '-j MASQUERADE';
-    case 'MARK': return `-j MARK --${t.op}-mark ${goHex08(t.value)}`;
-    default: return `-j ${t.kind}`;
+    case 'jump': return o.write(' -j ', t.chain);
+    case 'DNAT': return o.write(' -j DNAT --to-destination ', t.to);
+    case 'MASQUERADE': return o.write(t.randomFully ? ' -j MASQUERADE --random-fully' : ' -j MASQUERADE');
+    case 'MARK': return o.write(` -j MARK --${t.op}-mark `, goHex08(t.value));
+    default: return o.write(' -j ', t.kind);
   }
+}
+
+/** Writes one `-A CHAIN …` rule in kube-proxy's payload spelling (without the line end). */
+export function writeRestoreRule(r: Rule, out: TextOut): void {
+  out.write('-A ', r.chain);
+  for (const m of r.matches) writeMatch(m, out);
+  if (r.target) writeTarget(r.target, out);
 }
 
 /** One `-A CHAIN …` line in kube-proxy's payload spelling. */
 export function restoreRuleLine(r: Rule): string {
-  const parts = [`-A ${r.chain}`];
-  for (const m of r.matches) parts.push(matchTokens(m));
-  if (r.target) parts.push(targetTokens(r.target));
-  return parts.join(' ');
+  const out = new StringOut();
+  writeRestoreRule(r, out);
+  return out.text;
+}
+
+/** A payload table as the dump writer takes it: the payload declares chains with `-` for a policy. */
+function payloadLines(name: string, chains: readonly string[], rules: readonly RuleOrText[], deleted: readonly string[]) {
+  return { name, chains: chains.map((c) => ({ name: c, policy: '-' })), rules, deleted };
+}
+
+/** renderRestore's text as UTF-8 chunks of whole lines, for writing a large payload piece by piece. */
+export function restoreChunks(rs: Ruleset): Buffer[] {
+  const out = new ByteChunks();
+  for (const t of rs.payload) writeDumpTable(out, payloadLines(t.name, t.chains, t.rules, t.deleted), 'restore', false);
+  // No lines still make one empty line, as joining none and ending with a newline would.
+  if (rs.payload.length === 0) out.endLine();
+  return out.finish();
 }
 
 /**
@@ -55,13 +81,20 @@ export function restoreRuleLine(r: Rule): string {
  * (iptables-restore needs the chain line to flush before `-X`).
  */
 export function renderRestore(rs: Ruleset): string {
-  const lines: string[] = [];
-  for (const t of rs.payload) {
-    lines.push(`*${t.name}`);
-    for (const c of t.chains) lines.push(`:${c} - [0:0]`);
-    for (const r of t.rules) lines.push(restoreRuleLine(r));
-    for (const c of t.deleted) lines.push(`-X ${c}`);
-    lines.push('COMMIT');
-  }
-  return `${lines.join('\n')}\n`;
+  return chunksToString(restoreChunks(rs));
+}
+
+/**
+ * restoreChunks(lowerIptables(m)), built the way a large cluster needs: each service port's own
+ * chains are rendered as soon as they are lowered (see prerender), then placed in canonical order.
+ * Chunks go to `emit` as they fill (see ByteChunks).
+ */
+export function writeRestoreOutput(m: NodeModel, emit: (chunk: Buffer) => void): void {
+  const pre = prerender(m, writeRestoreRule);
+  const out = new ByteChunks(emit);
+  const filter = canonicalTable(pre.filter);
+  writeDumpTable(out, payloadLines(filter.name, filter.chains, filter.rules, filter.deleted), 'restore', false);
+  const nat = canonicalOrder<RuleOrText>('nat', pre.nat.chains.concat(pre.ownChains), [...pre.nat.rules, ...pre.ownRules]);
+  writeDumpTable(out, payloadLines('nat', nat.chains, nat.rules, pre.nat.deleted), 'restore', false, pre.arena);
+  out.finish();
 }

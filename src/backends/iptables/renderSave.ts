@@ -1,14 +1,13 @@
 import type { DumpTable } from './parseIptables.js';
-import { renderDump } from './renderDump.js';
+import type { NodeModel } from '../../model/types.js';
+import { ByteChunks, chunksToString, StringOut, type TextOut } from '../../util/byteText.js';
+import { baseRules, NODE_CHAINS } from './baseRules.js';
+import { canonicalTable, visitRunsInOrder, type RuleOrText } from './canonicalOrder.js';
+import { prerender } from './prerender.js';
+import { dumpChunks, writeDumpTable } from './renderDump.js';
 import { BUILTIN_CHAINS, type Match, type Rule, type Ruleset, type TableName, type Target } from '../../ir/iptables.js';
 
 const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'filter', 'nat'];
-
-/** iptables-save prints addresses with an explicit prefix length. */
-function withPrefix(addr: string): string {
-  if (addr.includes('/')) return addr;
-  return addr.includes(':') ? `${addr}/128` : `${addr}/32`;
-}
 
 /** xt_statistic keeps lround(p * 2^31) and prints it back with %.11f. */
 export function savedProbability(text: string): string {
@@ -23,67 +22,132 @@ export function savedProbability(text: string): string {
   return `${s.slice(0, -11)}.${s.slice(-11)}`;
 }
 
+/** A cluster has only a few distinct probabilities (1/n for its endpoint counts) but many rules using them. */
+const savedProbabilities = new Map<string, string>();
+function savedProbabilityCached(text: string): string {
+  let saved = savedProbabilities.get(text);
+  if (saved === undefined) savedProbabilities.set(text, (saved = savedProbability(text)));
+  return saved;
+}
+
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-function moduleTokens(m: Match, rule: Rule, v6: boolean): string | undefined {
+/** iptables-save prints addresses with an explicit prefix length: what to append to `addr`. */
+function prefixSuffix(addr: string): string {
+  if (addr.includes('/')) return '';
+  return addr.includes(':') ? '/128' : '/32';
+}
+
+/** Writes ` -m …` for a match that is a module (or a protocol module's options); nothing for other matches. */
+function writeModule(m: Match, rule: Rule, v6: boolean, o: TextOut): void {
   const not = 'negate' in m && m.negate ? '! ' : '';
   const mask = v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255';
   switch (m.kind) {
-    case 'comment': return `-m comment --comment "${m.text}"`;
+    case 'comment': return o.write(' -m comment --comment "', m.text, '"');
     case 'proto': {
-      if (m.bare) return undefined;
+      if (m.bare) return;
       const dport = rule.matches.find((x) => x.kind === 'dport');
-      return dport && dport.kind === 'dport' ? `-m ${m.proto} --dport ${dport.port}` : `-m ${m.proto}`;
+      return dport && dport.kind === 'dport' ? o.write(' -m ', m.proto, ' --dport ', String(dport.port)) : o.write(' -m ', m.proto);
     }
-    case 'addrtype': return `-m addrtype ${not}--${m.dir}-type ${m.type}`;
-    case 'physdevIsIn': return `-m physdev ${not}--physdev-is-in`;
-    case 'ipvs': return `-m ipvs --vaddr ${withPrefix(m.vaddr)} --vproto ${m.vproto === 'tcp' ? 6 : m.vproto === 'udp' ? 17 : 132} --vport ${m.vport}`;
-    case 'conntrack': return `-m conntrack ${not}--ctstate ${m.states}`;
-    case 'mark': return `-m mark ${not}--mark ${hex(m.value)}/${hex(m.mask)}`;
-    case 'recentSet': return `-m recent --set --name ${m.name} --mask ${mask} --rsource`;
-    case 'recentCheck': return `-m recent --rcheck --seconds ${m.seconds} --reap --name ${m.name} --mask ${mask} --rsource`;
-    case 'statistic': return `-m statistic --mode random --probability ${savedProbability(m.probability)}`;
+    case 'addrtype': return o.write(' -m addrtype ', not, `--${m.dir}-type `, m.type);
+    case 'physdevIsIn': return o.write(' -m physdev ', not, '--physdev-is-in');
+    case 'ipvs': return o.write(` -m ipvs --vaddr ${m.vaddr}${prefixSuffix(m.vaddr)} --vproto ${m.vproto === 'tcp' ? 6 : m.vproto === 'udp' ? 17 : 132} --vport ${m.vport}`);
+    case 'conntrack': return o.write(' -m conntrack ', not, '--ctstate ', m.states);
+    case 'mark': return o.write(' -m mark ', not, '--mark ', hex(m.value), `/${hex(m.mask)}`);
+    case 'recentSet': return o.write(' -m recent --set --name ', m.name, ' --mask ', mask, ' --rsource');
+    case 'recentCheck': return o.write(` -m recent --rcheck --seconds ${m.seconds} --reap --name `, m.name, ' --mask ', mask, ' --rsource');
+    case 'statistic': return o.write(' -m statistic --mode random --probability ', savedProbabilityCached(m.probability));
     // iptables 1.8's nfacct printer emits two spaces here.
-    case 'nfacct': return `-m nfacct --nfacct-name  ${m.name}`;
-    case 'set': return `-m set ${not}--match-set ${m.name} ${m.dirs}`;
-    default: return undefined;
+    case 'nfacct': return o.write(' -m nfacct --nfacct-name  ', m.name);
+    case 'set': return o.write(' -m set ', not, '--match-set ', m.name, ` ${m.dirs}`);
+    default: return;
   }
 }
 
-function targetTokens(t: Target, v6: boolean): string {
+/** Writes ` -j …`. */
+function writeTarget(t: Target, v6: boolean, o: TextOut): void {
   switch (t.kind) {
-    case 'jump': return `-j ${t.chain}`;
-    case 'DNAT': return `-j DNAT --to-destination ${t.to}`;
-    case 'MASQUERADE': return t.randomFully ? '-j MASQUERADE --random-fully' : '-j MASQUERADE';
-    case 'MARK': return t.op === 'or' ? `-j MARK --set-xmark ${hex(t.value)}/${hex(t.value)}` : `-j MARK --set-xmark ${hex(t.value)}/0x0`;
-    case 'REJECT': return `-j REJECT --reject-with ${v6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable'}`;
-    default: return `-j ${t.kind}`;
+    case 'jump': return o.write(' -j ', t.chain);
+    case 'DNAT': return o.write(' -j DNAT --to-destination ', t.to);
+    case 'MASQUERADE': return o.write(t.randomFully ? ' -j MASQUERADE --random-fully' : ' -j MASQUERADE');
+    case 'MARK': return o.write(' -j MARK --set-xmark ', hex(t.value), t.op === 'or' ? `/${hex(t.value)}` : '/0x0');
+    case 'REJECT': return o.write(v6 ? ' -j REJECT --reject-with icmp6-port-unreachable' : ' -j REJECT --reject-with icmp-port-unreachable');
+    default: return o.write(' -j ', t.kind);
   }
 }
 
-/** One rule as `iptables-save` prints it: addresses, interface and protocol first, then modules. */
+/** iptables-save prints these before any module, each kind in turn. */
+const LEADING_KINDS = ['src', 'dst', 'inIface', 'proto'] as const;
+
+/** Writes ` -s …` and the like: an address, interface or protocol option, which iptables-save prints ahead of the modules. */
+function writeLeading(m: Match, o: TextOut): void {
+  const not = 'negate' in m && m.negate ? '! ' : '';
+  switch (m.kind) {
+    case 'src': return o.write(not ? ' ! -s ' : ' -s ', m.addr, prefixSuffix(m.addr));
+    case 'dst': return o.write(not ? ' ! -d ' : ' -d ', m.addr, prefixSuffix(m.addr));
+    case 'inIface': return o.write(not ? ' ! -i ' : ' -i ', m.name);
+    case 'proto': return o.write(' -p ', m.proto);
+    default: return;
+  }
+}
+
+/** Writes one rule as `iptables-save` prints it (without the line end): addresses, interface and protocol first, then modules. */
+export function writeSaveRule(r: Rule, v6: boolean, out: TextOut): void {
+  out.write('-A ', r.chain);
+  for (const kind of LEADING_KINDS) for (const m of r.matches) if (m.kind === kind) writeLeading(m, out);
+  for (const m of r.matches) writeModule(m, r, v6, out);
+  if (r.target) writeTarget(r.target, v6, out);
+}
+
+/** One rule as `iptables-save` prints it. */
 export function saveRuleLine(r: Rule, v6: boolean): string {
-  const parts = [`-A ${r.chain}`];
-  const not = (m: Match) => ('negate' in m && m.negate ? '! ' : '');
-  for (const kind of ['src', 'dst', 'inIface', 'proto'] as const) {
-    for (const m of r.matches) {
-      if (m.kind !== kind) continue;
-      if (m.kind === 'src') parts.push(`${not(m)}-s ${withPrefix(m.addr)}`);
-      else if (m.kind === 'dst') parts.push(`${not(m)}-d ${withPrefix(m.addr)}`);
-      else if (m.kind === 'inIface') parts.push(`${not(m)}-i ${m.name}`);
-      else if (m.kind === 'proto') parts.push(`-p ${m.proto}`);
-    }
-  }
-  for (const m of r.matches) {
-    const t = moduleTokens(m, r, v6);
-    if (t) parts.push(t);
-  }
-  if (r.target) parts.push(targetTokens(r.target, v6));
-  return parts.join(' ');
+  const out = new StringOut();
+  writeSaveRule(r, v6, out);
+  return out.text;
 }
 
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A payload table whose rules may include runs rendered ahead of time. */
+interface PayloadTable<T extends RuleOrText> {
+  readonly name: TableName;
+  readonly chains: readonly string[];
+  readonly rules: readonly T[];
+}
+
+/** A DumpTable whose rules may include runs rendered ahead of time. */
+interface SaveTable<T extends RuleOrText> extends Omit<DumpTable, 'rules'> {
+  readonly rules: readonly (T | Rule)[];
+}
+
+/** saveTables, for payload rules that may include runs rendered ahead of time. */
+function saveView<T extends RuleOrText>(payload: readonly PayloadTable<T>[], baseRules: Ruleset['baseRules'], extraChains: Ruleset['extraChains']): SaveTable<T>[] {
+  const tables: SaveTable<T>[] = [];
+  for (const table of SAVE_TABLE_ORDER) {
+    const t = payload.find((x) => x.name === table);
+    const chains = new Set<string>(t?.chains ?? []);
+    for (const e of extraChains) if (e.table === table) chains.add(e.chain);
+    const base = baseRules.filter((r) => r.table === table);
+    for (const r of base) if (r.target?.kind === 'jump') chains.add(r.target.chain);
+    if (!t && chains.size === 0 && base.length === 0) continue;
+    const builtins = BUILTIN_CHAINS[table];
+    // The plain sort compares UTF-16 code units, exactly as `<` does.
+    const user = [...chains].filter((c) => !builtins.includes(c)).sort();
+    // Base rules lose their `table`; payload rules are plain Rules already and are shared, not copied.
+    const all: (T | Rule)[] = base.map((r) => ({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) }));
+    for (const r of t?.rules ?? []) all.push(r);
+    // Built-in chains in their fixed order, then the others by name; rules of undeclared chains are left out.
+    const rankOf = (c: string) => (builtins.includes(c) ? builtins.indexOf(c) : chains.has(c) ? builtins.length : -1);
+    const rules: (T | Rule)[] = [];
+    visitRunsInOrder(all, rankOf, (_, start, end, rank) => {
+      if (rank >= 0) for (let i = start; i < end; i++) rules.push(all[i]);
+    });
+    tables.push({
+      name: table,
+      chains: [...builtins.map((name) => ({ name, policy: 'ACCEPT' })), ...user.map((name) => ({ name, policy: '-' }))],
+      rules,
+      deleted: [],
+    });
+  }
+  return tables;
 }
 
 /**
@@ -92,33 +156,32 @@ function byName(a: string, b: string): number {
  * chain (base jumps first in their built-in chains).
  */
 export function saveTables(rs: Ruleset): DumpTable[] {
-  const tables: DumpTable[] = [];
-  for (const table of SAVE_TABLE_ORDER) {
-    const payload = rs.payload.find((t) => t.name === table);
-    const chains = new Set<string>(payload?.chains ?? []);
-    for (const e of rs.extraChains) if (e.table === table) chains.add(e.chain);
-    const base = rs.baseRules.filter((r) => r.table === table);
-    for (const r of base) if (r.target?.kind === 'jump') chains.add(r.target.chain);
-    if (!payload && chains.size === 0 && base.length === 0) continue;
-    const builtins = BUILTIN_CHAINS[table];
-    const user = [...chains].filter((c) => !builtins.includes(c)).sort(byName);
-    const rulesByChain = new Map<string, Rule[]>();
-    for (const r of [...base, ...(payload?.rules ?? [])]) {
-      let list = rulesByChain.get(r.chain);
-      if (!list) rulesByChain.set(r.chain, (list = []));
-      list.push({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) });
-    }
-    tables.push({
-      name: table,
-      chains: [...builtins.map((name) => ({ name, policy: 'ACCEPT' })), ...user.map((name) => ({ name, policy: '-' }))],
-      rules: [...builtins, ...user].flatMap((c) => rulesByChain.get(c) ?? []),
-      deleted: [],
-    });
-  }
-  return tables;
+  return saveView(rs.payload, rs.baseRules, rs.extraChains);
+}
+
+/** renderSave's text as UTF-8 chunks of whole lines, for writing a large view piece by piece. */
+export function saveChunks(rs: Ruleset): Buffer[] {
+  return dumpChunks({ tables: saveTables(rs) }, 'save', rs.family);
 }
 
 /** The node's `iptables-save` view, spelled as iptables-save 1.8 normalises it (without its comment lines). */
 export function renderSave(rs: Ruleset): string {
-  return renderDump({ tables: saveTables(rs) }, 'save', rs.family);
+  return chunksToString(saveChunks(rs));
+}
+
+/**
+ * saveChunks(lowerIptables(m)), built the way a large cluster needs: each service port's own
+ * chains are rendered as soon as they are lowered (see prerender), then placed where they belong.
+ * Chunks go to `emit` as they fill (see ByteChunks).
+ */
+export function writeSaveOutput(m: NodeModel, emit: (chunk: Buffer) => void): void {
+  const v6 = m.family === 'IPv6';
+  const pre = prerender(m, (r, out) => writeSaveRule(r, v6, out));
+  // The view orders chains by name itself; canonical order matters only within a chain, that is
+  // for KUBE-SERVICES and KUBE-NODEPORTS, which hold no per-service chain's rules.
+  const shared = canonicalTable(pre.nat);
+  const nat: PayloadTable<RuleOrText> = { name: 'nat', chains: shared.chains.concat(pre.ownChains), rules: [...shared.rules, ...pre.ownRules] };
+  const out = new ByteChunks(emit);
+  for (const t of saveView([canonicalTable(pre.filter), nat], baseRules(), NODE_CHAINS)) writeDumpTable(out, t, 'save', v6, pre.arena);
+  out.finish();
 }

@@ -1,4 +1,4 @@
-import type { Match, Rule } from '../../ir/iptables.js';
+import type { Match, Rule, Target } from '../../ir/iptables.js';
 import type { Endpoint, LocalDetector, NodeModel, ServicePort } from '../../model/types.js';
 import { cidrContains, parseCidr, parseIp } from '../../util/ip.js';
 import { endpointChain } from './chainNames.js';
@@ -12,22 +12,55 @@ function detectorMatch(d: LocalDetector, local: boolean): Match | undefined {
   return undefined;
 }
 
+const MASQ: Target = { kind: 'jump', chain: 'KUBE-MARK-MASQ' };
+// IR values are immutable, so rules share these instead of each allocating its own copy: a large
+// cluster has hundreds of thousands of rules, and every object they hold costs garbage-collector time.
+const PROTO: Readonly<Record<ServicePort['proto'], Match>> = {
+  tcp: { kind: 'proto', proto: 'tcp' },
+  udp: { kind: 'proto', proto: 'udp' },
+  sctp: { kind: 'proto', proto: 'sctp' },
+};
+const NO_MATCHES: readonly Match[] = [];
+/** The statistic match for 1/n, by n. */
+const statistics: Match[] = [];
+/** `[statistic 1/n]`, the whole match list of an uncommented dispatch rule, by n. */
+const statisticOnly: (readonly Match[])[] = [];
+
+function statistic(n: number): Match {
+  return (statistics[n] ??= { kind: 'statistic', probability: probability(n) });
+}
+
+type Jump = Extract<Target, { readonly kind: 'jump' }>;
+
+/** Each endpoint's KUBE-SEP chain and the jump to it, built once although SVC, SVL and SEP rules all use them. */
+function endpointJumps(sp: ServicePort): (ep: Endpoint) => Jump {
+  const jumps = new Map<Endpoint, Jump>();
+  return (ep) => {
+    let jump = jumps.get(ep);
+    if (jump === undefined) jumps.set(ep, (jump = { kind: 'jump', chain: endpointChain(sp, ep) }));
+    return jump;
+  };
+}
+
 /** SVC/SVL -> SEP rules: affinity checks first, then 1/n, 1/(n-1)… probabilities, the last unconditional. */
-function endpointDispatch(sp: ServicePlan['sp'], chain: string, eps: readonly Endpoint[], comments: boolean): Rule[] {
-  const rules: Rule[] = [];
-  const comment = (ep: Endpoint): Match[] => (comments ? [{ kind: 'comment', text: `${sp.id} -> ${ep.hostPort}` }] : []);
+function endpointDispatch(sp: ServicePort, chain: string, eps: readonly Endpoint[], comments: boolean, jumpTo: ReturnType<typeof endpointJumps>, rules: Rule[]): void {
+  const comment = (ep: Endpoint): Match => ({ kind: 'comment', text: `${sp.id} -> ${ep.hostPort}` });
   if (sp.affinitySeconds > 0) {
     for (const ep of eps) {
-      const sep = endpointChain(sp, ep);
-      rules.push({ chain, matches: [...comment(ep), { kind: 'recentCheck', name: sep, seconds: sp.affinitySeconds }], target: { kind: 'jump', chain: sep } });
+      const target = jumpTo(ep);
+      const check: Match = { kind: 'recentCheck', name: target.chain, seconds: sp.affinitySeconds };
+      rules.push({ chain, matches: comments ? [comment(ep), check] : [check], target });
     }
   }
-  eps.forEach((ep, i) => {
-    const ms = comment(ep);
-    if (i < eps.length - 1) ms.push({ kind: 'statistic', probability: probability(eps.length - i) });
-    rules.push({ chain, matches: ms, target: { kind: 'jump', chain: endpointChain(sp, ep) } });
-  });
-  return rules;
+  for (let i = 0; i < eps.length; i++) {
+    const ep = eps[i];
+    const left = eps.length - i;
+    let matches: readonly Match[];
+    if (comments) matches = left > 1 ? [comment(ep), statistic(left)] : [comment(ep)];
+    else if (left > 1) matches = statisticOnly[left] ??= [statistic(left)];
+    else matches = NO_MATCHES;
+    rules.push({ chain, matches, target: jumpTo(ep) });
+  }
 }
 
 /**
@@ -38,28 +71,27 @@ export function serviceChainRules(plan: ServicePlan, m: NodeModel, largeCluster:
   const { sp, chains: names } = plan;
   const chains: string[] = [];
   const rules: Rule[] = [];
-  const masq = { kind: 'jump', chain: 'KUBE-MARK-MASQ' } as const;
 
   if (plan.hasInternal) {
-    const base: Match[] = [{ kind: 'comment', text: `${sp.id} cluster IP` }, { kind: 'proto', proto: sp.proto }, { kind: 'dst', addr: sp.clusterIP }, { kind: 'dport', port: sp.port }];
-    if (m.masqueradeAll) rules.push({ chain: plan.internalChain, matches: base, target: masq });
+    const base: Match[] = [{ kind: 'comment', text: `${sp.id} cluster IP` }, PROTO[sp.proto], { kind: 'dst', addr: sp.clusterIP }, { kind: 'dport', port: sp.port }];
+    if (m.masqueradeAll) rules.push({ chain: plan.internalChain, matches: base, target: MASQ });
     else {
       const notLocal = detectorMatch(m.localDetector, false);
-      if (notLocal) rules.push({ chain: plan.internalChain, matches: [...base, notLocal], target: masq });
+      if (notLocal) rules.push({ chain: plan.internalChain, matches: [...base, notLocal], target: MASQ });
     }
   }
 
   if (plan.usesExt) {
     chains.push(names.ext);
     if (!sp.externalPolicyLocal) {
-      rules.push({ chain: names.ext, matches: [{ kind: 'comment', text: `masquerade traffic for ${sp.id} external destinations` }], target: masq });
+      rules.push({ chain: names.ext, matches: [{ kind: 'comment', text: `masquerade traffic for ${sp.id} external destinations` }], target: MASQ });
     } else {
       const local = detectorMatch(m.localDetector, true);
       if (local) rules.push({ chain: names.ext, matches: [{ kind: 'comment', text: `pod traffic for ${sp.id} external destinations` }, local], target: { kind: 'jump', chain: names.svc } });
-      rules.push({ chain: names.ext, matches: [{ kind: 'comment', text: `masquerade LOCAL traffic for ${sp.id} external destinations` }, { kind: 'addrtype', dir: 'src', type: 'LOCAL' }], target: masq });
+      rules.push({ chain: names.ext, matches: [{ kind: 'comment', text: `masquerade LOCAL traffic for ${sp.id} external destinations` }, { kind: 'addrtype', dir: 'src', type: 'LOCAL' }], target: MASQ });
       rules.push({ chain: names.ext, matches: [{ kind: 'comment', text: `route LOCAL traffic for ${sp.id} external destinations` }, { kind: 'addrtype', dir: 'src', type: 'LOCAL' }], target: { kind: 'jump', chain: names.svc } });
     }
-    if (plan.hasExternal) rules.push({ chain: names.ext, matches: [], target: { kind: 'jump', chain: plan.externalPolicyChain } });
+    if (plan.hasExternal) rules.push({ chain: names.ext, matches: NO_MATCHES, target: { kind: 'jump', chain: plan.externalPolicyChain } });
   }
 
   if (plan.usesFw) {
@@ -77,22 +109,28 @@ export function serviceChainRules(plan: ServicePlan, m: NodeModel, largeCluster:
     rules.push({ chain: names.fw, matches: [{ kind: 'comment', text: `other traffic to ${sp.id} will be dropped by KUBE-PROXY-FIREWALL` }] });
   }
 
+  const jumpTo = endpointJumps(sp);
   if (plan.usesClusterChain) {
     chains.push(names.svc);
-    rules.push(...endpointDispatch(sp, names.svc, sp.clusterEndpoints, !largeCluster));
+    endpointDispatch(sp, names.svc, sp.clusterEndpoints, !largeCluster, jumpTo, rules);
   }
   if (plan.usesLocalChain) {
     chains.push(names.svl);
-    rules.push(...endpointDispatch(sp, names.svl, sp.localEndpoints, !largeCluster));
+    endpointDispatch(sp, names.svl, sp.localEndpoints, !largeCluster, jumpTo, rules);
   }
 
+  const proto = PROTO[sp.proto];
+  const comment: Match | undefined = largeCluster ? undefined : { kind: 'comment', text: sp.id };
+  // Without affinity every SEP chain of the service has the same DNAT match list.
+  const dnatMatches: readonly Match[] = comment ? [comment, proto] : [proto];
   for (const ep of sp.reachableEndpoints) {
-    const sep = endpointChain(sp, ep);
+    const sep = jumpTo(ep).chain;
     chains.push(sep);
-    const comment: Match[] = largeCluster ? [] : [{ kind: 'comment', text: sp.id }];
-    rules.push({ chain: sep, matches: [...comment, { kind: 'src', addr: ep.ip }], target: masq });
-    const affinity: Match[] = sp.affinitySeconds > 0 ? [{ kind: 'recentSet', name: sep }] : [];
-    rules.push({ chain: sep, matches: [...comment, ...affinity, { kind: 'proto', proto: sp.proto }], target: { kind: 'DNAT', to: ep.hostPort } });
+    const src: Match = { kind: 'src', addr: ep.ip };
+    rules.push({ chain: sep, matches: comment ? [comment, src] : [src], target: MASQ });
+    const recent: Match | undefined = sp.affinitySeconds > 0 ? { kind: 'recentSet', name: sep } : undefined;
+    const matches = !recent ? dnatMatches : comment ? [comment, recent, proto] : [recent, proto];
+    rules.push({ chain: sep, matches, target: { kind: 'DNAT', to: ep.hostPort } });
   }
   return { chains, rules };
 }

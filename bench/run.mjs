@@ -126,9 +126,16 @@ function rssMode() {
   return { mode: 'node', note: 'process.resourceUsage().maxRSS from an in-process wrapper (/usr/bin/time unavailable)' };
 }
 
+/** CLI arguments per measured output. */
+const FORMAT_ARGS = {
+  restore: ['--format', 'restore'],
+  save: ['--format', 'save'],
+  ipvs: ['--backend', 'ipvs', '--format', 'all'],
+};
+
 /** One compile run: returns wall seconds and peak RSS in KiB. */
 function compileOnce(rss, input, format, out, scratch) {
-  const args = [input, ...NODE_FLAGS, '--format', format, '-o', out];
+  const args = [input, ...NODE_FLAGS, ...(FORMAT_ARGS[format] ?? ['--format', format]), '-o', out];
   const rssFile = join(scratch, 'rss.txt');
   rmSync(rssFile, { force: true });
   rmSync(out, { force: true });
@@ -171,6 +178,57 @@ async function benchCompile(rss, input, format, out, scratch) {
     rulesPerSecond: counts.appends / wall,
     stderrLines: runs[runs.length - 1].stderrLines,
   };
+}
+
+// ---- diff of two states that differ in 1 % of endpoints ----------------------------------------
+
+/** A copy of the cluster with every 100th endpoint address moved to a fresh address. */
+function churned(list) {
+  const copy = JSON.parse(JSON.stringify(list));
+  let n = 0;
+  let changed = 0;
+  for (const item of copy.items) {
+    if (item.kind !== 'EndpointSlice') continue;
+    for (const ep of item.endpoints ?? []) {
+      if (n++ % 100 !== 0) continue;
+      const [a, b, c, d] = ep.addresses[0].split('.').map(Number);
+      // 100.64.0.0/10 is unused by the generator, so moved endpoints never collide.
+      ep.addresses = [`100.${64 + (b % 64)}.${c}.${d}`];
+      changed++;
+    }
+  }
+  return { list: copy, changed, total: n };
+}
+
+async function benchDiff(rss, input, list, scratch, label, fullBytes) {
+  const { list: next, changed, total } = churned(list);
+  const input2 = join(scratch, `cluster-${label}-churned.json`);
+  writeFileSync(input2, JSON.stringify(next));
+  const result = { endpointsChanged: changed, endpoints: total };
+  for (const output of ['json', 'restore-delta']) {
+    const out = join(scratch, `diff-${label}.${output}`);
+    const walls = [];
+    let rssKiB = null;
+    for (let i = 0; i < RUNS; i++) {
+      await tick();
+      if (remainingMs() <= 0) throw new Error('overall deadline reached');
+      const args = ['diff', input, input2, ...NODE_FLAGS, '--output', output];
+      const rssFile = join(scratch, 'rss-diff.txt');
+      rmSync(rssFile, { force: true });
+      const fd = openSync(out, 'w');
+      const opts = { timeout: bounded(COMPILE_TIMEOUT_MS), stdio: ['ignore', fd, 'pipe'] };
+      const res = rss.mode === 'time' ? timed(rss.path, ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args], opts) : timed(process.execPath, [CLI, ...args], opts);
+      closeSync(fd);
+      if (res.r.status !== 1) throw new Error(failure(`kproxy-compile diff --output ${output} (expected exit 1)`, res.r));
+      walls.push(res.wall);
+      if (existsSync(rssFile)) rssKiB = Math.max(rssKiB ?? 0, Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').pop(), 10));
+    }
+    result[output] = { wallS: { median: median(walls), min: Math.min(...walls), max: Math.max(...walls) }, peakRssMiB: rssKiB === null ? null : rssKiB / 1024, outputBytes: statSync(out).size };
+    rmSync(out, { force: true });
+  }
+  if (fullBytes) result.deltaToFull = result['restore-delta'].outputBytes / fullBytes;
+  rmSync(input2, { force: true });
+  return result;
 }
 
 // ---- iptables-restore --test in a throwaway namespace -----------------------------------------
@@ -320,7 +378,7 @@ async function run() {
     process.stderr.write(`[${fmtS(elapsedS())}s] ${size.label}: generated ${list.items.length} objects (${fmtMiB(entry.generated.inputBytes)} MiB)\n`);
 
     entry.compile = {};
-    for (const format of ['restore', 'save']) {
+    for (const format of ['restore', 'save', 'ipvs']) {
       const out = join(scratch, `out-${size.label}.${format}`);
       try {
         process.stderr.write(`[${fmtS(elapsedS())}s] ${size.label}: compiling --format ${format} x${RUNS}\n`);
@@ -344,7 +402,12 @@ async function run() {
         entry.restoreTest = { error: e.message };
       }
     }
-    for (const format of ['restore', 'save']) rmSync(join(scratch, `out-${size.label}.${format}`), { force: true });
+    try {
+      entry.diff = await benchDiff(rss, input, list, scratch, size.label, entry.compile.restore?.outputBytes);
+    } catch (e) {
+      entry.diff = { error: e.message };
+    }
+    for (const format of ['restore', 'save', 'ipvs']) rmSync(join(scratch, `out-${size.label}.${format}`), { force: true });
     rmSync(input, { force: true });
   }
 
@@ -379,7 +442,7 @@ function print(results) {
   out.push('');
   const rows = [];
   for (const s of results.sizes) {
-    for (const format of ['restore', 'save']) {
+    for (const format of ['restore', 'save', 'ipvs']) {
       const c = s.compile[format];
       if (!c) continue;
       if (c.error) { rows.push([`${s.size}`, format, 'ERROR', '', '', '', '', '', '']); continue; }
@@ -394,6 +457,17 @@ function print(results) {
   out.push(table(['cluster', 'format', 'wall s', 'range s', 'RSS MiB', 'lines', 'out MiB', '-A rules', 'rules/s'], rows));
   for (const s of results.sizes) for (const c of Object.values(s.compile)) if (c.error) out.push(`  ${s.size} ${c.format}: ${c.error}`);
   out.push('');
+
+  const drows = results.sizes.filter((s) => s.diff).map((s) => {
+    const d = s.diff;
+    if (d.error) return [s.size, 'ERROR', d.error, '', '', ''];
+    return [s.size, `${fmtInt(d.endpointsChanged)} of ${fmtInt(d.endpoints)}`, fmtS(d.json.wallS.median), fmtS(d['restore-delta'].wallS.median), d['restore-delta'].peakRssMiB?.toFixed(1) ?? '-', d.deltaToFull === undefined ? '-' : `${(d.deltaToFull * 100).toFixed(1)}%`];
+  });
+  if (drows.length) {
+    out.push('diff of two states differing in 1% of endpoints (target for 10000x10: <= 1 s):');
+    out.push(table(['cluster', 'endpoints moved', 'diff json s', 'restore-delta s', 'RSS MiB', 'delta/full payload'], drows));
+    out.push('');
+  }
 
   if (!results.netns.available) {
     out.push(`iptables-restore --test comparison skipped: ${results.netns.why}`);

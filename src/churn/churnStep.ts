@@ -3,8 +3,7 @@ import type { NodeModel } from '../model/types.js';
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { saveTables } from '../backends/iptables/renderSave.js';
-import { annotateChains } from '../diff/annotate.js';
-import { diffStates, type DiffResult } from '../diff/diffStates.js';
+import { diffAnnotated, type DiffResult } from '../diff/diffStates.js';
 import { restoreDelta } from '../diff/restoreDelta.js';
 import { stateFromDump, type RuleState } from '../diff/ruleState.js';
 
@@ -50,7 +49,7 @@ function endpointChanges(d: DiffResult): StepReport['endpoints'] {
 
 /** Compares consecutive states: the diff summary, and the partial-sync payload against a full one. */
 export function churnStep(step: number, name: string, before: Compiled, after: Compiled): StepReport {
-  const d = diffStates(before.state, after.state, annotateChains(before.state, after.state));
+  const d = diffAnnotated(before.state, after.state);
   const perChain = new Map<string, { a: number; r: number }>();
   for (const c of d.changes) {
     if (c.type !== 'rule-added' && c.type !== 'rule-removed') continue;

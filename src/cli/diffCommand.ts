@@ -7,9 +7,9 @@ import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { parseIptables, type Dump } from '../backends/iptables/parseIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { saveTables } from '../backends/iptables/renderSave.js';
-import { annotateChains } from '../diff/annotate.js';
-import { diffStates } from '../diff/diffStates.js';
-import { restoreDelta } from '../diff/restoreDelta.js';
+import { diffAnnotated } from '../diff/diffStates.js';
+import { changedServices, nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
+import { lowerPair } from '../diff/lowerPair.js';
 import { stateFromDump, type RuleState } from '../diff/ruleState.js';
 import { colorsFor } from './colors.js';
 import { diffIpvs } from '../diff/diffIpvs.js';
@@ -23,10 +23,12 @@ import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
 type SideFormat = (typeof SIDE_FORMATS)[number];
 
-/** One side of a diff: compiled manifests (with their model) or a parsed rules dump. */
-interface Side {
-  readonly state: RuleState;
-  readonly compiled?: { readonly model: NodeModel; readonly rules: Ruleset };
+/** One side of a diff: compiled manifests (a model, lowered once both sides are known) or a parsed rules dump. */
+type Side = { readonly state: RuleState; readonly model?: undefined } | { readonly model: NodeModel; readonly state?: undefined };
+
+function stateOf(rules: Ruleset, family: 'IPv4' | 'IPv6', allChains: boolean): RuleState {
+  const dump: Dump = { tables: saveTables(rules) };
+  return stateFromDump(dump, family, { allChains });
 }
 
 /** A rules dump starts (after comments and blank lines) with a `*table` line. */
@@ -58,10 +60,7 @@ async function loadSide(path: string, format: SideFormat, common: CommonOptions,
   }
   const view = await loadNodeView({ paths: [path], ...common }, { cwd: io.cwd, readStdin: io.readStdin });
   diagnostics.push(...view.diagnostics);
-  if (!view.model) return undefined;
-  const compiled = lowerIptables(view.model);
-  const dump: Dump = { tables: saveTables(compiled) };
-  return { state: stateFromDump(dump, common.family, { allChains }), compiled: { model: view.model, rules: compiled } };
+  return view.model ? { model: view.model } : undefined;
 }
 
 /** `kproxy-compile diff OLD NEW`: exit 0 when the rules agree, 1 when they differ, 2 on error. */
@@ -98,14 +97,29 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
   const b = await loadSide(newPath, formats[1], common.options, allChains, io, diagnostics);
   if (report(io, diagnostics) || !a || !b) return EXIT_USAGE;
 
-  const result = diffStates(a.state, b.state, annotateChains(a.state, b.state));
   if (output === 'restore-delta') {
-    if (!a.compiled || !b.compiled) {
+    if (!a.model || !b.model) {
       report(io, [diag('KPC040', '--output restore-delta needs manifests on both sides (it replays kube-proxy state changes)', { file: '<flags>' })]);
       return EXIT_USAGE;
     }
-    io.stdout(renderRestore(restoreDelta(a.compiled.model, a.compiled.rules, b.compiled.model, b.compiled.rules, opts.fullSync === true)));
-  } else if (output === 'json') {
+    const full = opts.fullSync === true;
+    const pair = lowerPair(a.model, b.model, 'delta', full);
+    io.stdout(renderRestore(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full)));
+    // Exit as diff(1) does: 1 when the states differ.
+    return changedServices(a.model, b.model).size > 0 || nodeFingerprint(a.model) !== nodeFingerprint(b.model) ? EXIT_DIFFERENT : EXIT_OK;
+  }
+  let oldState: RuleState;
+  let newState: RuleState;
+  if (a.model && b.model) {
+    const pair = lowerPair(a.model, b.model, 'diff');
+    oldState = stateOf(pair.oldRules, common.options.family, allChains);
+    newState = stateOf(pair.newRules, common.options.family, allChains);
+  } else {
+    oldState = a.state ?? stateOf(lowerIptables(a.model!), common.options.family, allChains);
+    newState = b.state ?? stateOf(lowerIptables(b.model!), common.options.family, allChains);
+  }
+  const result = diffAnnotated(oldState, newState);
+  if (output === 'json') {
     io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/diff/v1', equal: result.changes.length === 0, summary: result.summary, changes: result.changes }, null, 2)}\n`);
   } else {
     io.stdout(renderDiffText(result, colorsFor(io, opts.color === false)));

@@ -1,38 +1,61 @@
+import type { Rule } from '../ir/iptables.js';
 import type { RuleState } from './ruleState.js';
 
 const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW)-/;
+const ENTRY_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS']);
+
+function hashOf(chain: string): string | undefined {
+  const m = SERVICE_CHAIN.exec(chain);
+  return m ? chain.slice(m[0].length) : undefined;
+}
+
+function commentOf(r: Rule): string {
+  for (const m of r.matches) if (m.kind === 'comment') return m.text;
+  return '';
+}
 
 /**
  * Names hashed chains after what they serve, from the rules themselves: entry rules name their
  * service in the comment; SEP chains are named by their DNAT destination and the service jumping in.
+ * With `interest`, only those chains (and their hash siblings) are named, which keeps a diff of a
+ * large cluster from reading every rule twice.
  */
-export function annotateChains(...states: readonly RuleState[]): Map<string, string> {
+export function annotateChains(states: readonly RuleState[], interest?: ReadonlySet<string>): Map<string, string> {
   const service = new Map<string, string>();
   const endpoint = new Map<string, string>();
+  const hashes = interest ? new Set([...interest].map(hashOf).filter((h): h is string => h !== undefined)) : undefined;
+  const wantedHash = (chain: string) => { const h = hashOf(chain); return h !== undefined && (!hashes || hashes.has(h)); };
   // Two passes: the second lets SEP chains inherit the service of the SVC chain that jumps to them.
   for (let pass = 0; pass < 2; pass++) for (const s of states) {
     for (const c of s.chains.values()) {
-      for (const r of c.rules) {
-        const comment = r.matches.find((m) => m.kind === 'comment');
-        const text = comment && comment.kind === 'comment' ? comment.text : '';
-        const id = text.split(' ')[0];
-        if (r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && id && !service.has(r.target.chain) && (c.name === 'KUBE-SERVICES' || c.name === 'KUBE-NODEPORTS')) service.set(r.target.chain, id);
-        if (c.name.startsWith('KUBE-SEP-')) {
+      if (ENTRY_CHAINS.has(c.name)) {
+        for (const r of c.rules) {
+          if (r.target?.kind !== 'jump' || service.has(r.target.chain) || !wantedHash(r.target.chain)) continue;
+          const id = commentOf(r).split(' ')[0];
+          if (id) service.set(r.target.chain, id);
+        }
+      } else if (c.name.startsWith('KUBE-SEP-')) {
+        if (interest && !interest.has(c.name)) continue;
+        for (const r of c.rules) {
           if (r.target?.kind === 'DNAT') endpoint.set(c.name, r.target.to);
+          const id = commentOf(r).split(' ')[0];
           if (id && !service.has(c.name)) service.set(c.name, id);
         }
-        if (r.target?.kind === 'jump' && r.target.chain.startsWith('KUBE-SEP-') && SERVICE_CHAIN.test(c.name)) {
-          const arrow = / -> (\S+)$/.exec(text);
-          if (arrow) endpoint.set(r.target.chain, arrow[1]);
-          if (!service.has(r.target.chain) && service.has(c.name)) service.set(r.target.chain, service.get(c.name)!);
+      } else if (SERVICE_CHAIN.test(c.name)) {
+        for (const r of c.rules) {
+          if (r.target?.kind !== 'jump' || !r.target.chain.startsWith('KUBE-SEP-')) continue;
+          const sep = r.target.chain;
+          if (interest && !interest.has(sep) && !interest.has(c.name)) continue;
+          const arrow = / -> (\S+)$/.exec(commentOf(r));
+          if (arrow) endpoint.set(sep, arrow[1]);
+          if (!service.has(sep) && service.has(c.name)) service.set(sep, service.get(c.name)!);
         }
       }
     }
     // Chains sharing a hash share a service: KUBE-SVC-X names KUBE-SVL-X, KUBE-EXT-X and KUBE-FW-X.
     for (const [chain, id] of [...service]) {
-      const m = SERVICE_CHAIN.exec(chain);
-      if (!m) continue;
-      const hash = chain.slice(m[0].length);
+      const hash = hashOf(chain);
+      if (hash === undefined) continue;
       for (const p of ['SVC', 'SVL', 'EXT', 'FW']) if (!service.has(`KUBE-${p}-${hash}`)) service.set(`KUBE-${p}-${hash}`, id);
     }
   }

@@ -1,3 +1,4 @@
+import { annotateChains } from './annotate.js';
 import type { RuleState } from './ruleState.js';
 
 /** One typed difference between two rule states. Schema `kproxy-compile/diff/v1` (docs/diff.md). */
@@ -93,4 +94,18 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
     rulesAdded += added.length;
   }
   return { changes, summary: { chainsAdded, chainsRemoved, rulesAdded, rulesRemoved } };
+}
+
+/** diffStates with every changed chain named after what it serves (reading only what changed). */
+export function diffAnnotated(oldState: RuleState, newState: RuleState): DiffResult {
+  const plain = diffStates(oldState, newState);
+  const labels = annotateChains([oldState, newState], new Set(plain.changes.map((c) => c.chain)));
+  // Keep the field order of the schema: service right after chain.
+  const named = (c: Change): Change => {
+    const service = labels.get(c.chain);
+    if (service === undefined) return c;
+    const { type, table, chain, ...rest } = c;
+    return { type, table, chain, service, ...rest } as Change;
+  };
+  return { ...plain, changes: plain.changes.map(named) };
 }

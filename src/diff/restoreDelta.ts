@@ -9,7 +9,7 @@ import { LARGE_CLUSTER_ENDPOINTS } from '../backends/iptables/lowerIptables.js';
 const isServiceChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
 
 /** Everything of a model except its service ports: when this differs, kube-proxy syncs fully. */
-function nodeFingerprint(m: NodeModel): string {
+export function nodeFingerprint(m: NodeModel): string {
   const { servicePorts: _s, totalEndpoints: _t, ...rest } = m;
   return JSON.stringify(rest);
 }
@@ -25,12 +25,27 @@ function byService(m: NodeModel): Map<string, ServicePort[]> {
   return out;
 }
 
+/** Structural equality of plain data (the model is JSON-shaped: no cycles, no classes). */
+function sameData(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameData(x[i], y[i])) return false;
+    return true;
+  }
+  const kx = Object.keys(x);
+  if (kx.length !== Object.keys(y).length) return false;
+  for (const k of kx) if (!sameData((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
 /** Services (ns/name) whose ports or endpoints differ between two models: what a partial sync rewrites. */
 export function changedServices(oldModel: NodeModel, newModel: NodeModel): Set<string> {
   const a = byService(oldModel);
   const b = byService(newModel);
   const out = new Set<string>();
-  for (const k of new Set([...a.keys(), ...b.keys()])) if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) out.add(k);
+  for (const k of new Set([...a.keys(), ...b.keys()])) if (!sameData(a.get(k), b.get(k))) out.add(k);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Rule, Ruleset, Table } from '../../ir/iptables.js';
-import type { NodeModel } from '../../model/types.js';
+import type { NodeModel, ServicePort } from '../../model/types.js';
 import { baseRules, NODE_CHAINS } from './baseRules.js';
 import { canonicalTable } from './canonicalOrder.js';
 import { FILTER_CHAINS, forwardRules, kubeFirewallRule, NAT_CHAINS, natFixedRules, nodePortsTailRules, writesKubeFirewall } from './fixedRules.js';
@@ -22,7 +22,7 @@ export interface OwnChains {
  * they are built. No chain is in both parts, so ordering the parts together or apart gives the
  * same tables; a caller that renders `own` at once never holds every service's rules.
  */
-export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void): { filter: Table; nat: Table } {
+export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipOwn?: (sp: ServicePort) => boolean): { filter: Table; nat: Table } {
   const largeCluster = m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const filterChains: string[] = [...FILTER_CHAINS];
   const filterRules: Rule[] = [];
@@ -36,7 +36,7 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void): { fi
     const entry = serviceEntryRules(plan, m);
     filterRules.push(...entry.filter);
     natRules.push(...entry.nat);
-    own(serviceChainRules(plan, m, largeCluster));
+    if (!skipOwn?.(sp)) own(serviceChainRules(plan, m, largeCluster));
   }
   natRules.push(...nodePortsTailRules(m));
   filterRules.push(...forwardRules(m));
@@ -49,15 +49,16 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void): { fi
 /**
  * Lowers the node model to what kube-proxy's iptables mode programs on a full sync, in canonical
  * order: the restore payload (filter, nat) plus the built-in chain jumps it installs beside it.
+ * `skipOwn` leaves out the own chains of some service ports (comparisons skip unchanged services).
  */
-export function lowerIptables(m: NodeModel): Ruleset {
+export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean): Ruleset {
   const natChains: string[] = [];
   const natRules: Rule[] = [];
   const parts = lowerParts(m, (own) => {
     // Loops, not push(...list): a long list overflows the call stack.
     for (const c of own.chains) natChains.push(c);
     for (const r of own.rules) natRules.push(r);
-  });
+  }, skipOwn);
   const nat = parts.nat;
   const payload: Table[] = [
     canonicalTable(parts.filter),

@@ -21,6 +21,7 @@ function renderStep(r: StepReport, total: number): string {
 export async function runChurn(paths: string[], opts: Record<string, unknown>, io: Io): Promise<number> {
   const common = commonOptions(opts);
   const usage = [...common.diagnostics];
+  if (common.options.backend !== 'iptables') usage.push(diag('KPC040', 'churn replays kube-proxy partial syncs of the iptables backend; --backend ipvs is not supported here', { file: '<flags>' }));
   const output = String(opts.output ?? 'text');
   if (!['text', 'json'].includes(output)) usage.push(diag('KPC040', `--output must be text or json, found ${JSON.stringify(output)}`, { file: '<flags>' }));
   const timelinePath = typeof opts.timeline === 'string' ? opts.timeline : undefined;

@@ -18,6 +18,7 @@ import { commonOptions, type CommonOptions } from './commonOptions.js';
 import { renderDiffText } from './diffReport.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
+import { readTextFile } from './readTextFile.js';
 import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
@@ -47,13 +48,8 @@ async function looksLikeRules(path: string, io: Io): Promise<boolean> {
 async function loadSide(path: string, format: SideFormat, common: CommonOptions, allChains: boolean, io: Io, diagnostics: Diagnostic[]): Promise<Side | undefined> {
   const rules = format === 'rules' || (format === 'auto' && (await looksLikeRules(path, io)));
   if (rules) {
-    let text: string;
-    try {
-      text = await readFile(isAbsolute(path) ? path : join(io.cwd, path), 'utf8');
-    } catch (e) {
-      diagnostics.push(diag('KPC001', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path }));
-      return undefined;
-    }
+    const text = await readTextFile(path, io.cwd, diagnostics);
+    if (text === undefined) return undefined;
     const parsed = parseIptables(text, path);
     diagnostics.push(...parsed.diagnostics);
     return parsed.dump ? { state: stateFromDump(parsed.dump, common.family, { allChains }) } : undefined;

@@ -10,6 +10,7 @@ import { stateFromDump } from '../diff/ruleState.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
+import { readTextFile } from './readTextFile.js';
 
 const HEADERS: Record<string, 'ipvsadm' | 'ipset' | 'iptables' | 'addresses'> = {
   '# ipvsadm -Sn': 'ipvsadm',
@@ -58,13 +59,8 @@ export async function loadIpvsSide(path: string, forced: string, options: Common
     const iptables = stateFromDump({ tables: s.iptables.payload.map((t) => ({ name: t.name, chains: t.chains.map((name) => ({ name, policy: '-' })), rules: t.rules, deleted: [] })) }, s.family);
     return { servers: s.virtualServers, sets: s.ipsets, iptables };
   }
-  let text: string;
-  try {
-    text = await readFile(isAbsolute(path) ? path : join(io.cwd, path), 'utf8');
-  } catch (e) {
-    diagnostics.push(diag('KPC001', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path }));
-    return undefined;
-  }
+  const text = await readTextFile(path, io.cwd, diagnostics);
+  if (text === undefined) return undefined;
   const parts = splitParts(text);
   const side: { -readonly [K in keyof IpvsSide]: IpvsSide[K] } = {};
   if (parts.ipvsadm !== undefined) {

@@ -8,6 +8,16 @@ import { runChurn } from './churnCommand.js';
 
 export { EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL } from './report.js';
 
+/** A subcommand that reports through `io` and the options every compiling command shares. */
+function subcommand(name: string, io: Io, backends: string): Command {
+  return new Command(name)
+    .option('--backend <name>', backends, 'iptables')
+    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError(`(run kproxy-compile ${name} --help for usage)`);
+}
+
 function buildProgram(io: Io, run: { exit: number }): Command {
   const program = new Command('kproxy-compile')
     .description('Compile Kubernetes Services and EndpointSlices into the exact rules kube-proxy programs on a node.')
@@ -16,49 +26,36 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run kproxy-compile --help for usage)');
 
-  const compile = new Command('compile')
+  const compile = subcommand('compile', io, 'iptables or ipvs')
     .description('compile manifests into the rules for one node (the default command)')
     .argument('[paths...]', 'files, directories (recursive *.yaml, *.yml, *.json) or - for stdin')
-    .option('--backend <name>', 'iptables or ipvs', 'iptables')
-    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
     .option('--format <format>', 'iptables: save (default: the node iptables-save view), restore (kube-proxy payload), model (JSON); ipvs: all (default), ipvsadm, ipset, restore, addresses, model')
-    .option('-o, --output <file>', 'write to FILE atomically instead of stdout')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
-    .showHelpAfterError('(run kproxy-compile compile --help for usage)');
+    .option('-o, --output <file>', 'write to FILE atomically instead of stdout');
   addNodeFlags(compile).action(async (paths: string[], opts: Record<string, unknown>) => {
     run.exit = await runCompile(paths, opts, io);
   });
   program.addCommand(compile, { isDefault: true });
 
-  const diff = new Command('diff')
+  const diff = subcommand('diff', io, 'iptables or ipvs (ipvs: ipvsadm -Sn, ipset save or --format all dumps)')
     .description('compare two states (manifests or rules dumps); exit 0 when equal, 1 when different')
     .argument('<old>', 'manifests (file or directory) or a rules dump (iptables-save / --format save|restore output)')
     .argument('<new>', 'the same, for the new state')
-    .option('--backend <name>', 'iptables or ipvs (ipvs: ipvsadm -Sn, ipset save or --format all dumps)', 'iptables')
-    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
     .option('--output <kind>', 'text, json (the typed change list) or restore-delta (the partial-sync payload)', 'text')
     .option('--old-format <format>', 'auto, manifests or rules', 'auto')
     .option('--new-format <format>', 'auto, manifests or rules', 'auto')
     .option('--all-chains', 'also compare chains kube-proxy does not own (INPUT, other software)')
     .option('--full-sync', 'with --output restore-delta: the payload of a full sync (after a failure or a flushed table)')
-    .option('--no-color', 'never colour the text report')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    .option('--no-color', 'never colour the text report');
   addNodeFlags(diff).action(async (oldPath: string, newPath: string, opts: Record<string, unknown>) => {
     run.exit = await runDiff(oldPath, newPath, opts, io);
   });
   program.addCommand(diff);
 
-  const churn = new Command('churn')
+  const churn = subcommand('churn', io, 'iptables')
     .description('replay cluster states (paths in order, or a timeline) and report each step')
     .argument('[states...]', 'manifest paths, one per state, in order')
     .option('--timeline <file>', 'a Timeline file: a start state plus events (scale, rollout, notReady, ready, deleteService)')
-    .option('--backend <name>', 'iptables', 'iptables')
-    .option('--family <family>', 'ipv4 or ipv6', 'ipv4')
-    .option('--output <kind>', 'text or json', 'text')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    .option('--output <kind>', 'text or json', 'text');
   addNodeFlags(churn).action(async (paths: string[], opts: Record<string, unknown>) => {
     run.exit = await runChurn(paths, opts, io);
   });

@@ -45,12 +45,18 @@ export interface NodeViewRequest {
 }
 
 /** input -> k8s -> settings -> model: everything up to the backend, with all diagnostics. */
-export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promise<{ model?: NodeModel; settings?: NodeSettings; cluster?: Cluster; diagnostics: Diagnostic[] }> {
-  const diagnostics: Diagnostic[] = [];
-  const input = await readInputs(req.paths, host);
+/** Reads and decodes in its own frame, so the raw objects (the bulk of a large input) can be freed before the model is built. */
+async function readAndDecode(paths: readonly string[], host: InputHost, diagnostics: Diagnostic[]): Promise<ReturnType<typeof decodeObjects>> {
+  const input = await readInputs(paths, host);
   diagnostics.push(...input.diagnostics);
   const decoded = decodeObjects(input.objects);
   diagnostics.push(...decoded.diagnostics);
+  return decoded;
+}
+
+export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promise<{ model?: NodeModel; settings?: NodeSettings; cluster?: Cluster; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const decoded = await readAndDecode(req.paths, host, diagnostics);
   const configs = [...decoded.cluster.proxyConfigs];
   if (req.configFile) {
     const c = await readConfigFile(req.configFile, host);

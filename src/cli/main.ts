@@ -3,8 +3,6 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report } from './report.js';
 import type { Io } from './io.js';
 import { addNodeFlags, normaliseBooleanFlags } from './nodeFlags.js';
 import { runCompile } from './compileCommand.js';
-import { runDiff } from './diffCommand.js';
-import { runChurn } from './churnCommand.js';
 
 export { EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL } from './report.js';
 
@@ -47,6 +45,8 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     .option('--full-sync', 'with --output restore-delta: the payload of a full sync (after a failure or a flushed table)')
     .option('--no-color', 'never colour the text report');
   addNodeFlags(diff).action(async (oldPath: string, newPath: string, opts: Record<string, unknown>) => {
+    // Loaded on use: compiling never pays for the diff and churn modules.
+    const { runDiff } = await import('./diffCommand.js');
     run.exit = await runDiff(oldPath, newPath, opts, io);
   });
   program.addCommand(diff);
@@ -57,6 +57,7 @@ function buildProgram(io: Io, run: { exit: number }): Command {
     .option('--timeline <file>', 'a Timeline file: a start state plus events (scale, rollout, notReady, ready, deleteService)')
     .option('--output <kind>', 'text or json', 'text');
   addNodeFlags(churn).action(async (paths: string[], opts: Record<string, unknown>) => {
+    const { runChurn } = await import('./churnCommand.js');
     run.exit = await runChurn(paths, opts, io);
   });
   program.addCommand(churn);

@@ -11,6 +11,19 @@ export interface DiffResult {
   readonly summary: { readonly chainsAdded: number; readonly chainsRemoved: number; readonly rulesAdded: number; readonly rulesRemoved: number };
 }
 
+/** Indexes in x[xs, xe) whose key has no remaining copy in y[ys, ye) (multiset difference). */
+function unmatched(x: readonly string[], xs: number, xe: number, y: readonly string[], ys: number, ye: number): number[] {
+  const counts = new Map<string, number>();
+  for (let j = ys; j < ye; j++) counts.set(y[j], (counts.get(y[j]) ?? 0) + 1);
+  const out: number[] = [];
+  for (let i = xs; i < xe; i++) {
+    const k = counts.get(x[i]) ?? 0;
+    if (k > 0) counts.set(x[i], k - 1);
+    else out.push(i);
+  }
+  return out;
+}
+
 /** Longest common subsequence edit script of two key lists: which indexes are removed / added. */
 function editScript(a: readonly string[], b: readonly string[]): { removed: number[]; added: number[] } {
   // Trim the common head and tail first: churn usually touches a few rules of long chains.
@@ -25,21 +38,7 @@ function editScript(a: readonly string[], b: readonly string[]): { removed: numb
   const added: number[] = [];
   if (n === 0 || m === 0 || n * m > 4_000_000) {
     // Large unrelated middles fall back to a set difference (still exact about what exists).
-    const inB = new Map<string, number>();
-    for (let j = start; j < endB; j++) inB.set(b[j], (inB.get(b[j]) ?? 0) + 1);
-    for (let i = start; i < endA; i++) {
-      const k = inB.get(a[i]) ?? 0;
-      if (k > 0) inB.set(a[i], k - 1);
-      else removed.push(i);
-    }
-    const inA = new Map<string, number>();
-    for (let i = start; i < endA; i++) inA.set(a[i], (inA.get(a[i]) ?? 0) + 1);
-    for (let j = start; j < endB; j++) {
-      const k = inA.get(b[j]) ?? 0;
-      if (k > 0) inA.set(b[j], k - 1);
-      else added.push(j);
-    }
-    return { removed, added };
+    return { removed: unmatched(a, start, endA, b, start, endB), added: unmatched(b, start, endB, a, start, endA) };
   }
   const dp: Uint32Array[] = [];
   for (let i = 0; i <= n; i++) dp.push(new Uint32Array(m + 1));

@@ -43,8 +43,9 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   } else if (typeof text === 'string') io.stdout(text);
   else {
     // Rendered whole before anything is printed, so a failure prints nothing.
-    const chunks: string[] = [];
-    text((chunk) => chunks.push(chunk.toString('utf8')));
+    // The producer reuses its buffer after each chunk, so each is copied.
+    const chunks: Buffer[] = [];
+    text((chunk) => chunks.push(Buffer.from(chunk)));
     for (const chunk of chunks) io.stdout(chunk);
   }
   return EXIT_OK;

@@ -1,6 +1,7 @@
 /** The world the CLI may touch; `bin/` passes the real process, tests pass buffers. */
 export interface Io {
-  readonly stdout: (text: string) => void;
+  /** Text, or UTF-8 bytes (a large output is passed as its rendered chunks, never decoded to a string). */
+  readonly stdout: (text: string | Uint8Array) => void;
   readonly stderr: (text: string) => void;
   /** Reads all of standard input; called only when a path is `-`. */
   readonly readStdin: () => Promise<Buffer>;
@@ -15,7 +16,7 @@ export function bufferIo(stdin = '', env: Record<string, string | undefined> = {
   let out = '';
   let err = '';
   return {
-    stdout: (t) => { out += t; },
+    stdout: (t) => { out += typeof t === 'string' ? t : Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('utf8'); },
     stderr: (t) => { err += t; },
     readStdin: async () => Buffer.from(stdin),
     env,

@@ -5,6 +5,7 @@ import { formatCidr, formatIp, parseCidr, parseIp } from '../../src/util/ip.js';
 import { probability } from '../../src/backends/iptables/probability.js';
 import { savedProbability } from '../../src/backends/iptables/renderSave.js';
 import { goHex08 } from '../../src/backends/iptables/renderRestore.js';
+import { orderByName, sortNames } from '../../src/util/orderByName.js';
 
 describe('chainHash (kube-proxy chain names)', () => {
   // Hash inputs and results are kube-proxy's published examples.
@@ -67,4 +68,39 @@ describe('IP parsing and canonical text', () => {
 
 describe("goHex08 (Go's %#08x for the masquerade mark)", () => {
   it.each([[0x4000, '0x00004000'], [0x1, '0x00000001'], [0x80000000, '0x80000000']])('%i -> %s', (n, t) => expect(goHex08(n)).toBe(t));
+});
+
+describe('orderByName (fast code-unit ordering of chain names)', () => {
+  /** The reference: a comparator sort of indices, ties by index. */
+  const reference = (names: readonly string[]) => names.map((_, i) => i).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b));
+  const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  // A fixed-seed generator, so a failure reproduces.
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const hash = (len: number) => Array.from({ length: len }, () => BASE32[rnd(32)]).join('');
+
+  it('orders a large ruleset\'s chain names exactly as a comparator sort does', () => {
+    const names: string[] = [];
+    for (let i = 0; i < 6000; i++) names.push(`KUBE-SEP-${hash(16)}`);
+    for (let i = 0; i < 1500; i++) names.push(`KUBE-SVC-${hash(16)}`, `KUBE-EXT-${hash(16)}`, `KUBE-FW-${hash(16)}`);
+    // Fixed chains whose bucket ("KUBE-") is a prefix of the hashed ones', duplicates, and names
+    // that agree on many characters after their bucket.
+    names.push('KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-SEP-AAAAAAAAAAAAAAAA', 'KUBE-SEP-AAAAAAAAAAAAAAAA', 'KUBE-SEP-AAAAAAAAAAAAAAAB', 'KUBE-SEP-AAAAAAAAAAA', 'KUBE-SEP-', 'FOO', 'KUBE-SEP-ÄÖ', 'KUBE-SEP-a');
+    for (let i = 0; i < 400; i++) names.push(`KUBE-SVC-QQQQQQQQ${hash(8)}`);
+    const order = orderByName(names);
+    expect(order).toEqual(reference(names));
+    expect(sortNames(names)).toEqual([...names].sort());
+  });
+
+  it('handles names with no dash, one bucket only, and small lists', () => {
+    const plain = Array.from({ length: 3000 }, () => hash(rnd(6)));
+    expect(orderByName(plain)).toEqual(reference(plain));
+    const one = Array.from({ length: 3000 }, () => `X-${hash(3)}`);
+    expect(orderByName(one)).toEqual(reference(one));
+    expect(orderByName(['b', 'a', 'b', 'a'])).toEqual([1, 3, 0, 2]);
+    expect(orderByName([])).toEqual([]);
+  });
 });

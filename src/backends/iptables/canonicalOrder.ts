@@ -1,8 +1,9 @@
 import type { Rule, Table } from '../../ir/iptables.js';
 import type { ArenaRange } from '../../util/byteText.js';
 import { isNodePortsTailRule } from './fixedRules.js';
+import { orderByName, sortNames } from '../../util/orderByName.js';
 
-function chainRank(c: string): number {
+export function chainRank(c: string): number {
   return c === 'KUBE-NODEPORTS' ? 0 : c === 'KUBE-SERVICES' ? 1 : c.startsWith('KUBE-') ? 2 : 3;
 }
 
@@ -25,14 +26,13 @@ export interface RenderedRules extends ArenaRange {
 export type RuleOrText = Rule | RenderedRules;
 
 /**
- * `chains` in compareChains order. Sorting each rank on its own lets the plain string sort (code
- * unit order, as `<` compares) do the work instead of a comparator called a million times.
+ * `chains` in compareChains order: each rank on its own, by name (code unit order, as `<` compares).
  */
 function sortChains(chains: Iterable<string>): string[] {
   const ranks: string[][] = [[], [], [], []];
   for (const c of chains) ranks[chainRank(c)].push(c);
   const out = ranks[0].concat(ranks[1]);
-  for (const r of [ranks[2], ranks[3]]) for (const c of r.sort()) out.push(c);
+  for (const r of [ranks[2], ranks[3]]) for (const c of sortNames(r)) out.push(c);
   return out;
 }
 
@@ -56,9 +56,21 @@ export function visitRunsInOrder<T extends { readonly chain: string }>(items: re
     while (i < items.length && items[i].chain === chain);
   }
   starts.push(items.length);
-  const order = ranks.map((_, r) => r);
-  order.sort((a, b) => ranks[a] - ranks[b] || (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b));
-  for (const r of order) visit(names[r], starts[r], starts[r + 1], ranks[r]);
+  // Runs grouped by rank (a handful of values), each group in name order.
+  const byRank = new Map<number, number[]>();
+  for (let r = 0; r < ranks.length; r++) {
+    let group = byRank.get(ranks[r]);
+    if (!group) byRank.set(ranks[r], (group = []));
+    group.push(r);
+  }
+  for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
+    const group = byRank.get(rank)!;
+    const order = orderByName(group.map((r) => names[r]));
+    for (const k of order) {
+      const r = group[k];
+      visit(names[r], starts[r], starts[r + 1], rank);
+    }
+  }
 }
 
 /** The service a rule belongs to, from its comment: text up to the first space or ':'. */

@@ -1,6 +1,7 @@
 import type { Rule, Table } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteArena, type TextOut } from '../../util/byteText.js';
+import { orderByName } from '../../util/orderByName.js';
 import type { RenderedRules } from './canonicalOrder.js';
 import { lowerParts } from './lowerIptables.js';
 
@@ -40,4 +41,31 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
     }
   });
   return { filter, nat, ownChains, ownRules, arena };
+}
+
+/**
+ * The per-service chains in name order, each with its rendered runs: `names[i]`'s runs are
+ * `ownRules[first[i]]`, then `ownRules[next[that]]` and so on until -1. One sort of the names
+ * serves both the chain declarations and the rules, which all sit after the shared chains' in
+ * their table, merged by name (see writeTableWithOwn).
+ */
+export interface OwnInOrder {
+  readonly names: readonly string[];
+  readonly first: Int32Array;
+  readonly next: Int32Array;
+}
+
+export function ownInOrder(pre: Prerendered): OwnInOrder {
+  const names = orderByName(pre.ownChains).map((i) => pre.ownChains[i]);
+  // Linked from the last run back, so each chain's list comes out in the order the runs were rendered.
+  const head = new Map<string, number>();
+  const next = new Int32Array(pre.ownRules.length);
+  for (let r = pre.ownRules.length - 1; r >= 0; r--) {
+    const chain = pre.ownRules[r].chain;
+    next[r] = head.get(chain) ?? -1;
+    head.set(chain, r);
+  }
+  const first = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) first[i] = head.get(names[i]) ?? -1;
+  return { names, first, next };
 }

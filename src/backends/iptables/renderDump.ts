@@ -3,6 +3,7 @@ import type { RuleOrText } from './canonicalOrder.js';
 import { writeRestoreRule } from './renderRestore.js';
 import { writeSaveRule } from './renderSave.js';
 import { ByteChunks, chunksToString, type ByteArena } from '../../util/byteText.js';
+import type { OwnInOrder, Prerendered } from './prerender.js';
 
 /** The parts of a dump table the writer needs; rules may include runs rendered ahead of time into `arena`. */
 interface TableLines {
@@ -29,6 +30,46 @@ export function writeDumpTable(out: ByteChunks, t: TableLines, style: 'restore' 
     else writeSaveRule(r, v6, out);
     out.endLine();
   }
+  for (const c of t.deleted) line('-X ', c);
+  line('COMMIT');
+}
+
+/**
+ * Writes a table whose per-service chains were rendered ahead (see prerender): `t` holds the shared
+ * chains, declared and with their rules in order; the own chains all have rank `ownRank` under
+ * `rankOf` and go among them by (rank, name), their declarations and their rules alike.
+ */
+export function writeTableWithOwn(out: ByteChunks, t: TableLines, pre: Prerendered, own: OwnInOrder, ownRank: number, rankOf: (chain: string) => number, style: 'restore' | 'save', v6: boolean): void {
+  const line = (a: string, b?: string, c?: string, d?: string, e?: string) => {
+    out.write(a, b, c, d, e);
+    out.endLine();
+  };
+  const ownFirst = (p: number, chain: string) => {
+    const rank = rankOf(chain);
+    return p < own.names.length && (ownRank < rank || (ownRank === rank && own.names[p] < chain));
+  };
+  line('*', t.name);
+  let p = 0;
+  for (const c of t.chains) {
+    for (; ownFirst(p, c.name); p++) line(':', own.names[p], ' - [0:0]');
+    line(':', c.name, ' ', c.policy, ' [0:0]');
+  }
+  for (; p < own.names.length; p++) line(':', own.names[p], ' - [0:0]');
+  const writeOwn = (i: number) => {
+    for (let r = own.first[i]; r >= 0; r = own.next[r]) pre.arena.copyTo(out, pre.ownRules[r]);
+  };
+  p = 0;
+  for (const r of t.rules) {
+    for (; ownFirst(p, r.chain); p++) writeOwn(p);
+    if (!('matches' in r)) {
+      pre.arena.copyTo(out, r);
+      continue;
+    }
+    if (style === 'restore') writeRestoreRule(r, out);
+    else writeSaveRule(r, v6, out);
+    out.endLine();
+  }
+  for (; p < own.names.length; p++) writeOwn(p);
   for (const c of t.deleted) line('-X ', c);
   line('COMMIT');
 }

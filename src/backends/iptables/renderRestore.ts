@@ -1,9 +1,12 @@
 import type { Match, Rule, Ruleset, Target } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteChunks, chunksToString, StringOut, type TextOut } from '../../util/byteText.js';
-import { canonicalOrder, canonicalTable, type RuleOrText } from './canonicalOrder.js';
-import { prerender } from './prerender.js';
-import { writeDumpTable } from './renderDump.js';
+import { chainRank, canonicalTable, type RuleOrText } from './canonicalOrder.js';
+import { ownInOrder, prerender } from './prerender.js';
+import { writeDumpTable, writeTableWithOwn } from './renderDump.js';
+
+/** The rank compareChains gives every per-service chain (KUBE-SVC-…, KUBE-SEP-…): "other KUBE-* chains". */
+const OWN_RANK = chainRank('KUBE-SVC-X');
 
 /** Go's %#08x: kube-proxy's spelling of the masquerade mark (0x00004000). */
 export function goHex08(n: number): string {
@@ -91,10 +94,12 @@ export function renderRestore(rs: Ruleset): string {
  */
 export function writeRestoreOutput(m: NodeModel, emit: (chunk: Buffer) => void): void {
   const pre = prerender(m, writeRestoreRule);
+  const own = ownInOrder(pre);
   const out = new ByteChunks(emit);
   const filter = canonicalTable(pre.filter);
   writeDumpTable(out, payloadLines(filter.name, filter.chains, filter.rules, filter.deleted), 'restore', false);
-  const nat = canonicalOrder<RuleOrText>('nat', pre.nat.chains.concat(pre.ownChains), [...pre.nat.rules, ...pre.ownRules]);
-  writeDumpTable(out, payloadLines('nat', nat.chains, nat.rules, pre.nat.deleted), 'restore', false, pre.arena);
+  // Every per-service chain is a KUBE-* chain of compareChains' third rank: placed among the shared ones by name.
+  const nat = canonicalTable(pre.nat);
+  writeTableWithOwn(out, payloadLines('nat', nat.chains, nat.rules, nat.deleted), pre, own, OWN_RANK, chainRank, 'restore', false);
   out.finish();
 }

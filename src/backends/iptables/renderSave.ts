@@ -3,8 +3,9 @@ import type { NodeModel } from '../../model/types.js';
 import { ByteChunks, chunksToString, StringOut, type TextOut } from '../../util/byteText.js';
 import { baseRules, NODE_CHAINS } from './baseRules.js';
 import { canonicalTable, visitRunsInOrder, type RuleOrText } from './canonicalOrder.js';
-import { prerender } from './prerender.js';
-import { dumpChunks, writeDumpTable } from './renderDump.js';
+import { ownInOrder, prerender } from './prerender.js';
+import { sortNames } from '../../util/orderByName.js';
+import { dumpChunks, writeDumpTable, writeTableWithOwn } from './renderDump.js';
 import { BUILTIN_CHAINS, type Match, type Rule, type Ruleset, type TableName, type Target } from '../../ir/iptables.js';
 
 const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'filter', 'nat'];
@@ -129,8 +130,8 @@ function saveView<T extends RuleOrText>(payload: readonly PayloadTable<T>[], bas
     for (const r of base) if (r.target?.kind === 'jump') chains.add(r.target.chain);
     if (!t && chains.size === 0 && base.length === 0) continue;
     const builtins = BUILTIN_CHAINS[table];
-    // The plain sort compares UTF-16 code units, exactly as `<` does.
-    const user = [...chains].filter((c) => !builtins.includes(c)).sort();
+    // Code-unit order, exactly as `<` compares.
+    const user = sortNames([...chains].filter((c) => !builtins.includes(c)));
     // Base rules lose their `table`; payload rules are plain Rules already and are shared, not copied.
     const all: (T | Rule)[] = base.map((r) => ({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) }));
     for (const r of t?.rules ?? []) all.push(r);
@@ -177,11 +178,16 @@ export function renderSave(rs: Ruleset): string {
 export function writeSaveOutput(m: NodeModel, emit: (chunk: Buffer) => void): void {
   const v6 = m.family === 'IPv6';
   const pre = prerender(m, (r, out) => writeSaveRule(r, v6, out));
+  const own = ownInOrder(pre);
   // The view orders chains by name itself; canonical order matters only within a chain, that is
-  // for KUBE-SERVICES and KUBE-NODEPORTS, which hold no per-service chain's rules.
-  const shared = canonicalTable(pre.nat);
-  const nat: PayloadTable<RuleOrText> = { name: 'nat', chains: shared.chains.concat(pre.ownChains), rules: [...shared.rules, ...pre.ownRules] };
+  // for KUBE-SERVICES and KUBE-NODEPORTS, which hold no per-service chain's rules. The per-service
+  // chains are user chains of nat, placed among the shared ones by name.
   const out = new ByteChunks(emit);
-  for (const t of saveView([canonicalTable(pre.filter), nat], baseRules(), NODE_CHAINS)) writeDumpTable(out, t, 'save', v6, pre.arena);
+  const builtins = BUILTIN_CHAINS.nat;
+  const natRank = (c: string) => (builtins.includes(c) ? builtins.indexOf(c) : builtins.length);
+  for (const t of saveView([canonicalTable(pre.filter), canonicalTable(pre.nat)], baseRules(), NODE_CHAINS)) {
+    if (t.name === 'nat') writeTableWithOwn(out, t, pre, own, builtins.length, natRank, 'save', v6);
+    else writeDumpTable(out, t, 'save', v6);
+  }
   out.finish();
 }

@@ -45,7 +45,11 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
     // Rendered whole before anything is printed, so a failure prints nothing.
     // The producer reuses its buffer after each chunk, so each is copied.
     const chunks: Buffer[] = [];
-    text((chunk) => chunks.push(Buffer.from(chunk)));
+    text((chunk) => {
+      const copy = Buffer.allocUnsafe(chunk.length);
+      chunk.copy(copy);
+      chunks.push(copy);
+    });
     for (const chunk of chunks) io.stdout(chunk);
   }
   return EXIT_OK;

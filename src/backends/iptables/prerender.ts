@@ -14,6 +14,9 @@ export interface Prerendered {
   readonly ownChains: readonly string[];
   /** Their rules, as runs of one chain rendered into `arena`, in the order they were lowered. */
   readonly ownRules: readonly RenderedRules[];
+  /** Each own chain's first run (index into ownRules, -1 for none), and each run's next run of the same chain. */
+  readonly firstRun: readonly number[];
+  readonly nextRun: readonly number[];
   readonly arena: ByteArena;
 }
 
@@ -26,9 +29,19 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
   const arena = new ByteArena();
   const ownChains: string[] = [];
   const ownRules: RenderedRules[] = [];
+  const firstRun: number[] = [];
+  const nextRun: number[] = [];
   const { filter, nat } = lowerParts(m, (own) => {
-    for (const c of own.chains) ownChains.push(c);
-    // Runs, not chains: ordering keeps a chain's runs in their order, so the text comes out the same.
+    const base = ownChains.length;
+    // The last run seen of each of this service's chains, by position in own.chains.
+    const lastRun: number[] = [];
+    for (const c of own.chains) {
+      ownChains.push(c);
+      firstRun.push(-1);
+      lastRun.push(-1);
+    }
+    const local = own.chains.length > 16 ? new Map(own.chains.map((c, k) => [c, k])) : undefined;
+    // Runs, not chains: a chain's runs are written in their order, so the text comes out the same.
     for (let i = 0; i < own.rules.length; ) {
       const chain = own.rules[i].chain;
       arena.begin();
@@ -37,35 +50,31 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
         arena.endLine();
       }
       const { segment, start, end } = arena.range();
+      const run = ownRules.length;
       ownRules.push({ chain, segment, start, end });
+      nextRun.push(-1);
+      const k = local ? (local.get(chain) ?? -1) : own.chains.indexOf(chain);
+      if (k < 0) throw new Error(`rules for undeclared chain ${chain}`);
+      if (lastRun[k] < 0) firstRun[base + k] = run;
+      else nextRun[lastRun[k]] = run;
+      lastRun[k] = run;
     }
   });
-  return { filter, nat, ownChains, ownRules, arena };
+  return { filter, nat, ownChains, ownRules, firstRun, nextRun, arena };
 }
 
 /**
  * The per-service chains in name order, each with its rendered runs: `names[i]`'s runs are
- * `ownRules[first[i]]`, then `ownRules[next[that]]` and so on until -1. One sort of the names
- * serves both the chain declarations and the rules, which all sit after the shared chains' in
- * their table, merged by name (see writeTableWithOwn).
+ * `ownRules[first[i]]`, then `ownRules[pre.nextRun[that]]` and so on until -1. One sort of the names
+ * serves both the chain declarations and the rules, which sit among the shared chains' in their
+ * table, merged by name (see writeTableWithOwn).
  */
 export interface OwnInOrder {
   readonly names: readonly string[];
-  readonly first: Int32Array;
-  readonly next: Int32Array;
+  readonly first: readonly number[];
 }
 
 export function ownInOrder(pre: Prerendered): OwnInOrder {
-  const names = orderByName(pre.ownChains).map((i) => pre.ownChains[i]);
-  // Linked from the last run back, so each chain's list comes out in the order the runs were rendered.
-  const head = new Map<string, number>();
-  const next = new Int32Array(pre.ownRules.length);
-  for (let r = pre.ownRules.length - 1; r >= 0; r--) {
-    const chain = pre.ownRules[r].chain;
-    next[r] = head.get(chain) ?? -1;
-    head.set(chain, r);
-  }
-  const first = new Int32Array(names.length);
-  for (let i = 0; i < names.length; i++) first[i] = head.get(names[i]) ?? -1;
-  return { names, first, next };
+  const order = orderByName(pre.ownChains);
+  return { names: order.map((i) => pre.ownChains[i]), first: order.map((i) => pre.firstRun[i]) };
 }

@@ -56,7 +56,7 @@ export function writeTableWithOwn(out: ByteChunks, t: TableLines, pre: Prerender
   }
   for (; p < own.names.length; p++) line(':', own.names[p], ' - [0:0]');
   const writeOwn = (i: number) => {
-    for (let r = own.first[i]; r >= 0; r = own.next[r]) pre.arena.copyTo(out, pre.ownRules[r]);
+    for (let r = own.first[i]; r >= 0; r = pre.nextRun[r]) pre.arena.copyTo(out, pre.ownRules[r]);
   };
   p = 0;
   for (const r of t.rules) {

@@ -1,10 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Ruleset } from '../ir/iptables.js';
-import type { NodeModel } from '../model/types.js';
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
-import { parseIptables, type Dump } from '../backends/iptables/parseIptables.js';
+import type { Dump } from '../backends/iptables/parseIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { saveTables } from '../backends/iptables/renderSave.js';
 import { diffAnnotated } from '../diff/diffStates.js';
@@ -14,49 +11,15 @@ import { stateFromDump, type RuleState } from '../diff/ruleState.js';
 import { colorsFor } from './colors.js';
 import { diffIpvs } from '../diff/diffIpvs.js';
 import { loadIpvsSide, renderIpvsDiffText } from './ipvsDiff.js';
-import { commonOptions, type CommonOptions } from './commonOptions.js';
+import { commonOptions } from './commonOptions.js';
 import { renderDiffText } from './diffReport.js';
 import type { Io } from './io.js';
-import { loadNodeView } from './loadNodeView.js';
-import { readTextFile } from './readTextFile.js';
+import { loadSides, SIDE_FORMATS, type SideFormat, type SideRequest } from './loadDiffSide.js';
 import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
-
-export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
-type SideFormat = (typeof SIDE_FORMATS)[number];
-
-/** One side of a diff: compiled manifests (a model, lowered once both sides are known) or a parsed rules dump. */
-type Side = { readonly state: RuleState; readonly model?: undefined } | { readonly model: NodeModel; readonly state?: undefined };
 
 function stateOf(rules: Ruleset, family: 'IPv4' | 'IPv6', allChains: boolean): RuleState {
   const dump: Dump = { tables: saveTables(rules) };
   return stateFromDump(dump, family, { allChains });
-}
-
-/** A rules dump starts (after comments and blank lines) with a `*table` line. */
-async function looksLikeRules(path: string, io: Io): Promise<boolean> {
-  if (path === '-') return false;
-  const abs = isAbsolute(path) ? path : join(io.cwd, path);
-  try {
-    if ((await stat(abs)).isDirectory()) return false;
-    const head = (await readFile(abs, 'utf8')).slice(0, 4096).split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
-    return head !== undefined && /^\*[a-z]+$/.test(head);
-  } catch {
-    return false;
-  }
-}
-
-async function loadSide(path: string, format: SideFormat, common: CommonOptions, allChains: boolean, io: Io, diagnostics: Diagnostic[]): Promise<Side | undefined> {
-  const rules = format === 'rules' || (format === 'auto' && (await looksLikeRules(path, io)));
-  if (rules) {
-    const text = await readTextFile(path, io.cwd, diagnostics);
-    if (text === undefined) return undefined;
-    const parsed = parseIptables(text, path);
-    diagnostics.push(...parsed.diagnostics);
-    return parsed.dump ? { state: stateFromDump(parsed.dump, common.family, { allChains }) } : undefined;
-  }
-  const view = await loadNodeView({ paths: [path], ...common }, { cwd: io.cwd, readStdin: io.readStdin });
-  diagnostics.push(...view.diagnostics);
-  return view.model ? { model: view.model } : undefined;
 }
 
 /** `kproxy-compile diff OLD NEW`: exit 0 when the rules agree, 1 when they differ, 2 on error. */
@@ -89,8 +52,9 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
     return changes.length ? EXIT_DIFFERENT : EXIT_OK;
   }
   const allChains = opts.allChains === true;
-  const a = await loadSide(oldPath, formats[0], common.options, allChains, io, diagnostics);
-  const b = await loadSide(newPath, formats[1], common.options, allChains, io, diagnostics);
+  const request = (path: string, format: SideFormat): SideRequest => ({ path, format, common: common.options, allChains, cwd: io.cwd });
+  const { a, b, diagnostics: loading } = await loadSides(request(oldPath, formats[0]), request(newPath, formats[1]), io);
+  diagnostics.push(...loading);
   if (report(io, diagnostics) || !a || !b) return EXIT_USAGE;
 
   if (output === 'restore-delta') {

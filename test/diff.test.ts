@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR, listFixtures } from './helpers/fixtures.js';
 import { runCli } from './helpers/runCli.js';
+import { changedServices } from '../src/diff/restoreDelta.js';
+import { loadNodeView } from '../src/cli/loadNodeView.js';
+import { commonOptions } from '../src/cli/commonOptions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kpc-diff-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -119,5 +122,30 @@ describe("kproxy-compile diff --output restore-delta (kube-proxy's partial sync,
   it('step-07 -> step-09 --full-sync (the resync after the failed step-08 restore) equals kube-proxy\'s payload', async () => {
     const run = await runCli(['diff', step(7), step(9), ...seqArgs, '--output', 'restore-delta', '--full-sync']);
     expect(run.stdout).toBe(upstream(9));
+  });
+});
+
+describe('changedServices (which services a partial sync rewrites)', () => {
+  // The demo carries its node settings (a Node and a KubeProxyConfiguration), so no flags are needed.
+  const load = async (dir: string) => {
+    const view = await loadNodeView({ paths: [dir], ...commonOptions({}).options }, { cwd: process.cwd(), readStdin: async () => Buffer.alloc(0) });
+    expect(view.model).toBeDefined();
+    return view.model!;
+  };
+
+  it('is empty for the same input and names exactly the services whose model data differ', async () => {
+    const base = await load(join(FIXTURES_DIR, 'demo'));
+    expect(changedServices(base, await load(join(FIXTURES_DIR, 'demo'))).size).toBe(0);
+    // A changed endpoint condition, an extra field, and a missing field each count as a change.
+    const sp = base.servicePorts[0];
+    const key = `${sp.namespace}/${sp.service}`;
+    const flipped = { ...base, servicePorts: base.servicePorts.map((p, i) => (i === 0 ? { ...p, endpoints: p.endpoints.map((e, k) => (k === 0 ? { ...e, ready: !e.ready } : e)) } : p)) };
+    expect([...changedServices(base, flipped)]).toEqual([key]);
+    const extra = { ...base, servicePorts: base.servicePorts.map((p, i) => (i === 0 ? { ...p, extra: 1 } : p)) };
+    expect([...changedServices(base, extra)]).toEqual([key]);
+    const { port: _port, ...withoutPort } = sp;
+    const missing = { ...base, servicePorts: base.servicePorts.map((p, i) => (i === 0 ? (withoutPort as typeof sp) : p)) };
+    expect([...changedServices(base, missing)]).toEqual([key]);
+    expect([...changedServices(missing, base)]).toEqual([key]);
   });
 });

@@ -5,7 +5,7 @@ import type { Dump } from '../backends/iptables/parseIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { saveTables } from '../backends/iptables/renderSave.js';
 import { diffAnnotated } from '../diff/diffStates.js';
-import { changedServices, nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
+import { nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
 import { lowerPair } from '../diff/lowerPair.js';
 import { stateFromDump, type RuleState } from '../diff/ruleState.js';
 import { colorsFor } from './colors.js';
@@ -64,9 +64,9 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
     }
     const full = opts.fullSync === true;
     const pair = lowerPair(a.model, b.model, 'delta', full);
-    io.stdout(renderRestore(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full)));
+    io.stdout(renderRestore(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full, pair.changed)));
     // Exit as diff(1) does: 1 when the states differ.
-    return changedServices(a.model, b.model).size > 0 || nodeFingerprint(a.model) !== nodeFingerprint(b.model) ? EXIT_DIFFERENT : EXIT_OK;
+    return pair.changed.size > 0 || nodeFingerprint(a.model) !== nodeFingerprint(b.model) ? EXIT_DIFFERENT : EXIT_OK;
   }
   let oldState: RuleState;
   let newState: RuleState;

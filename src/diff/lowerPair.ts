@@ -8,13 +8,13 @@ import { changedServices, nodeFingerprint } from './restoreDelta.js';
  * others are identical on both sides by construction, so both sides leave them out: a 1 % churn
  * of a large cluster then costs a fraction of two full compiles. `purpose` decides what "only
  * some services changed" means: a semantic diff also needs the same large-cluster mode (it changes
- * every comment), kube-proxy's partial sync does not look at it.
+ * every comment), kube-proxy's partial sync does not look at it. `changed` comes back for the caller.
  */
-export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'diff' | 'delta', forceFull = false): { oldRules: Ruleset; newRules: Ruleset } {
+export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'diff' | 'delta', forceFull = false): { oldRules: Ruleset; newRules: Ruleset; changed: Set<string> } {
   const large = (m: NodeModel) => m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
-  const partial = !forceFull && nodeFingerprint(oldModel) === nodeFingerprint(newModel) && (purpose === 'delta' || large(oldModel) === large(newModel));
-  if (!partial) return { oldRules: lowerIptables(oldModel), newRules: lowerIptables(newModel) };
   const changed = changedServices(oldModel, newModel);
+  const partial = !forceFull && nodeFingerprint(oldModel) === nodeFingerprint(newModel) && (purpose === 'delta' || large(oldModel) === large(newModel));
+  if (!partial) return { oldRules: lowerIptables(oldModel), newRules: lowerIptables(newModel), changed };
   const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
-  return { oldRules: lowerIptables(oldModel, skip), newRules: lowerIptables(newModel, skip) };
+  return { oldRules: lowerIptables(oldModel, skip), newRules: lowerIptables(newModel, skip), changed };
 }

@@ -48,6 +48,30 @@ describe('docs and structure', () => {
     expect(violations).toEqual([]);
   });
 
+  it('no module imports itself through others (type-only imports aside)', () => {
+    const src = join(root, 'src');
+    const deps = new Map<string, string[]>();
+    for (const file of sources(src)) {
+      const values = [...readFileSync(file, 'utf8').matchAll(/^import\s+(type\s+)?[^;]*?from '(\.[^']+)'/gms)].filter((m) => !m[1]);
+      deps.set(file, values.map((m) => join(file, '..', m[2].replace(/\.js$/, '.ts'))));
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (f: string) => {
+      state.set(f, 'open');
+      path.push(f);
+      for (const d of deps.get(f) ?? []) {
+        if (state.get(d) === 'open') cycles.push(path.slice(path.indexOf(d)).concat(d).map((p) => relative(src, p)).join(' -> '));
+        else if (!state.has(d)) visit(d);
+      }
+      path.pop();
+      state.set(f, 'done');
+    };
+    for (const f of deps.keys()) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
+
   it('chalk is used only by the CLI', () => {
     const offenders = sources(join(root, 'src')).filter((f) => !f.includes('/cli/') && readFileSync(f, 'utf8').includes("from 'chalk'"));
     expect(offenders).toEqual([]);

@@ -1,6 +1,6 @@
 import type { Rule } from '../ir/iptables.js';
 import type { Dump } from '../backends/iptables/parseIptables.js';
-import { saveRuleLine } from '../backends/iptables/renderSave.js';
+import { saveRuleLine } from '../backends/iptables/writeSaveRule.js';
 import { isNodePortsTailRule } from '../backends/iptables/fixedRules.js';
 
 /** A chain as compared: its rules as normalised keys (iptables-save spelling) plus the parsed rules. */

@@ -3,8 +3,8 @@ import { chainHash } from '../../src/util/hash.js';
 import { toFixedHalfEven } from '../../src/util/decimal.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from '../../src/util/ip.js';
 import { probability } from '../../src/backends/iptables/probability.js';
-import { savedProbability } from '../../src/backends/iptables/renderSave.js';
-import { goHex08 } from '../../src/backends/iptables/renderRestore.js';
+import { savedProbability } from '../../src/backends/iptables/writeSaveRule.js';
+import { goHex08 } from '../../src/backends/iptables/writeRestoreRule.js';
 import { orderByName, sortNames } from '../../src/util/orderByName.js';
 
 describe('chainHash (kube-proxy chain names)', () => {

@@ -1,7 +1,7 @@
 import type { Dump } from './parseIptables.js';
 import type { RuleOrText } from './canonicalOrder.js';
-import { writeRestoreRule } from './renderRestore.js';
-import { writeSaveRule } from './renderSave.js';
+import { writeRestoreRule } from './writeRestoreRule.js';
+import { writeSaveRule } from './writeSaveRule.js';
 import { ByteChunks, chunksToString, type ByteArena } from '../../util/byteText.js';
 import type { OwnInOrder, Prerendered } from './prerender.js';
 

@@ -1,0 +1,99 @@
+import type { Match, Rule, Target } from '../../ir/iptables.js';
+import { StringOut, type TextOut } from '../../util/byteText.js';
+
+/** xt_statistic keeps lround(p * 2^31) and prints it back with %.11f. */
+export function savedProbability(text: string): string {
+  const stored = Math.round(Number(text) * 0x80000000);
+  // stored / 2^31 is exact in binary; print its exact decimal expansion rounded half-even at 11 digits.
+  const num = BigInt(stored) * 10n ** 11n;
+  const den = 1n << 31n;
+  let q = num / den;
+  const r2 = (num % den) * 2n;
+  if (r2 > den || (r2 === den && q % 2n === 1n)) q += 1n;
+  const s = q.toString().padStart(12, '0');
+  return `${s.slice(0, -11)}.${s.slice(-11)}`;
+}
+
+/** A cluster has only a few distinct probabilities (1/n for its endpoint counts) but many rules using them. */
+const savedProbabilities = new Map<string, string>();
+function savedProbabilityCached(text: string): string {
+  let saved = savedProbabilities.get(text);
+  if (saved === undefined) savedProbabilities.set(text, (saved = savedProbability(text)));
+  return saved;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** iptables-save prints addresses with an explicit prefix length: what to append to `addr`. */
+function prefixSuffix(addr: string): string {
+  if (addr.includes('/')) return '';
+  return addr.includes(':') ? '/128' : '/32';
+}
+
+/** Writes ` -m …` for a match that is a module (or a protocol module's options); nothing for other matches. */
+function writeModule(m: Match, rule: Rule, v6: boolean, o: TextOut): void {
+  const not = 'negate' in m && m.negate ? '! ' : '';
+  const mask = v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255';
+  switch (m.kind) {
+    case 'comment': return o.write(' -m comment --comment "', m.text, '"');
+    case 'proto': {
+      if (m.bare) return;
+      const dport = rule.matches.find((x) => x.kind === 'dport');
+      return dport && dport.kind === 'dport' ? o.write(' -m ', m.proto, ' --dport ', String(dport.port)) : o.write(' -m ', m.proto);
+    }
+    case 'addrtype': return o.write(' -m addrtype ', not, `--${m.dir}-type `, m.type);
+    case 'physdevIsIn': return o.write(' -m physdev ', not, '--physdev-is-in');
+    case 'ipvs': return o.write(` -m ipvs --vaddr ${m.vaddr}${prefixSuffix(m.vaddr)} --vproto ${m.vproto === 'tcp' ? 6 : m.vproto === 'udp' ? 17 : 132} --vport ${m.vport}`);
+    case 'conntrack': return o.write(' -m conntrack ', not, '--ctstate ', m.states);
+    case 'mark': return o.write(' -m mark ', not, '--mark ', hex(m.value), `/${hex(m.mask)}`);
+    case 'recentSet': return o.write(' -m recent --set --name ', m.name, ' --mask ', mask, ' --rsource');
+    case 'recentCheck': return o.write(` -m recent --rcheck --seconds ${m.seconds} --reap --name `, m.name, ' --mask ', mask, ' --rsource');
+    case 'statistic': return o.write(' -m statistic --mode random --probability ', savedProbabilityCached(m.probability));
+    // iptables 1.8's nfacct printer emits two spaces here.
+    case 'nfacct': return o.write(' -m nfacct --nfacct-name  ', m.name);
+    case 'set': return o.write(' -m set ', not, '--match-set ', m.name, ` ${m.dirs}`);
+    default: return;
+  }
+}
+
+/** Writes ` -j …`. */
+function writeTarget(t: Target, v6: boolean, o: TextOut): void {
+  switch (t.kind) {
+    case 'jump': return o.write(' -j ', t.chain);
+    case 'DNAT': return o.write(' -j DNAT --to-destination ', t.to);
+    case 'MASQUERADE': return o.write(t.randomFully ? ' -j MASQUERADE --random-fully' : ' -j MASQUERADE');
+    case 'MARK': return o.write(' -j MARK --set-xmark ', hex(t.value), t.op === 'or' ? `/${hex(t.value)}` : '/0x0');
+    case 'REJECT': return o.write(v6 ? ' -j REJECT --reject-with icmp6-port-unreachable' : ' -j REJECT --reject-with icmp-port-unreachable');
+    default: return o.write(' -j ', t.kind);
+  }
+}
+
+/** iptables-save prints these before any module, each kind in turn. */
+const LEADING_KINDS = ['src', 'dst', 'inIface', 'proto'] as const;
+
+/** Writes ` -s …` and the like: an address, interface or protocol option, which iptables-save prints ahead of the modules. */
+function writeLeading(m: Match, o: TextOut): void {
+  const not = 'negate' in m && m.negate ? '! ' : '';
+  switch (m.kind) {
+    case 'src': return o.write(not ? ' ! -s ' : ' -s ', m.addr, prefixSuffix(m.addr));
+    case 'dst': return o.write(not ? ' ! -d ' : ' -d ', m.addr, prefixSuffix(m.addr));
+    case 'inIface': return o.write(not ? ' ! -i ' : ' -i ', m.name);
+    case 'proto': return o.write(' -p ', m.proto);
+    default: return;
+  }
+}
+
+/** Writes one rule as `iptables-save` prints it (without the line end): addresses, interface and protocol first, then modules. */
+export function writeSaveRule(r: Rule, v6: boolean, out: TextOut): void {
+  out.write('-A ', r.chain);
+  for (const kind of LEADING_KINDS) for (const m of r.matches) if (m.kind === kind) writeLeading(m, out);
+  for (const m of r.matches) writeModule(m, r, v6, out);
+  if (r.target) writeTarget(r.target, v6, out);
+}
+
+/** One rule as `iptables-save` prints it. */
+export function saveRuleLine(r: Rule, v6: boolean): string {
+  const out = new StringOut();
+  writeSaveRule(r, v6, out);
+  return out.text;
+}

@@ -3,6 +3,7 @@ import type { RuleState } from './ruleState.js';
 
 const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW)-/;
 const ENTRY_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS']);
+const SIBLING_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'];
 
 function hashOf(chain: string): string | undefined {
   const m = SERVICE_CHAIN.exec(chain);
@@ -56,7 +57,11 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
     for (const [chain, id] of [...service]) {
       const hash = hashOf(chain);
       if (hash === undefined) continue;
-      for (const p of ['SVC', 'SVL', 'EXT', 'FW']) if (!service.has(`KUBE-${p}-${hash}`)) service.set(`KUBE-${p}-${hash}`, id);
+      for (const prefix of SIBLING_PREFIXES) {
+        // Joined, not glued: a flat string is hashed for the map without being copied first.
+        const sibling = [prefix, hash].join('');
+        if (!service.has(sibling)) service.set(sibling, id);
+      }
     }
   }
   const out = new Map<string, string>();

@@ -7,15 +7,6 @@ export interface TextOut {
   write(a: string, b?: string, c?: string, d?: string, e?: string): void;
 }
 
-/** A TextOut that collects one short text, such as a single rule line. */
-export class StringOut implements TextOut {
-  text = '';
-
-  write(a: string, b = '', c = '', d = '', e = ''): void {
-    this.text += a + b + c + d + e;
-  }
-}
-
 /**
  * UTF-8 text written straight into a byte buffer. Building a multi-megabyte output as strings costs
  * a rope node per piece, a flattening pass and a final UTF-8 encoding; copying the (almost always
@@ -170,4 +161,23 @@ export class ByteArena extends ByteSink {
 /** Byte chunks back to one string (for callers that want the whole text). */
 export function chunksToString(chunks: readonly Buffer[]): string {
   return chunks.map((c) => c.toString('utf8')).join('');
+}
+
+/**
+ * Short texts, such as single rule lines, written as bytes and read back as flat strings. A string
+ * glued from pieces is a rope: each comparison or Map lookup of it (rule lines are compared and
+ * counted by the ten thousand in a diff) would flatten it first. One instance serves any number
+ * of texts, one after another.
+ */
+export class LineOut extends ByteSink {
+  constructor() {
+    super(512);
+  }
+
+  /** The text written since the last take(), as a flat string. */
+  take(): string {
+    const text = this.buf.toString('utf8', 0, this.pos);
+    this.pos = 0;
+    return text;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Match, Rule, Target } from '../../ir/iptables.js';
-import { StringOut, type TextOut } from '../../util/byteText.js';
+import { LineOut, type TextOut } from '../../util/byteText.js';
 
 /** Go's %#08x: kube-proxy's spelling of the masquerade mark (0x00004000). */
 export function goHex08(n: number): string {
@@ -51,9 +51,10 @@ export function writeRestoreRule(r: Rule, out: TextOut): void {
   if (r.target) writeTarget(r.target, out);
 }
 
+const LINE = new LineOut();
+
 /** One `-A CHAIN …` line in kube-proxy's payload spelling. */
 export function restoreRuleLine(r: Rule): string {
-  const out = new StringOut();
-  writeRestoreRule(r, out);
-  return out.text;
+  writeRestoreRule(r, LINE);
+  return LINE.take();
 }

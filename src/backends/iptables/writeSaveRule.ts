@@ -1,5 +1,5 @@
 import type { Match, Rule, Target } from '../../ir/iptables.js';
-import { StringOut, type TextOut } from '../../util/byteText.js';
+import { LineOut, type TextOut } from '../../util/byteText.js';
 
 /** xt_statistic keeps lround(p * 2^31) and prints it back with %.11f. */
 export function savedProbability(text: string): string {
@@ -91,9 +91,10 @@ export function writeSaveRule(r: Rule, v6: boolean, out: TextOut): void {
   if (r.target) writeTarget(r.target, v6, out);
 }
 
+const LINE = new LineOut();
+
 /** One rule as `iptables-save` prints it. */
 export function saveRuleLine(r: Rule, v6: boolean): string {
-  const out = new StringOut();
-  writeSaveRule(r, v6, out);
-  return out.text;
+  writeSaveRule(r, v6, LINE);
+  return LINE.take();
 }

@@ -7,6 +7,10 @@ import { runCli } from './helpers/runCli.js';
 import { changedServices } from '../src/diff/restoreDelta.js';
 import { loadNodeView } from '../src/cli/loadNodeView.js';
 import { commonOptions } from '../src/cli/commonOptions.js';
+import { stateFromDump, stateFromRuleset, type RuleState } from '../src/diff/ruleState.js';
+import { lowerIptables } from '../src/backends/iptables/lowerIptables.js';
+import { saveTables } from '../src/backends/iptables/renderSave.js';
+import type { NodeModel } from '../src/model/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kpc-diff-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -148,4 +152,23 @@ describe('changedServices (which services a partial sync rewrites)', () => {
     expect([...changedServices(base, missing)]).toEqual([key]);
     expect([...changedServices(missing, base)]).toEqual([key]);
   });
+});
+
+describe('stateFromRuleset (a compiled state without putting it in save order first)', () => {
+  for (const f of listFixtures().filter((x) => x.backend === 'iptables')) {
+    it(`fixtures/${f.name}: equals the state of the save view, with and without --all-chains`, async () => {
+      const run = await runCli(['compile', f.dir, ...f.args, '--format', 'model']);
+      expect(run.code).toBe(0);
+      const model = JSON.parse(run.stdout) as NodeModel;
+      const plain = (s: RuleState) => [...s.chains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const allChains of [false, true]) {
+        const viaView = stateFromDump({ tables: saveTables(lowerIptables(model)) }, model.family, { allChains });
+        const direct = stateFromRuleset(lowerIptables(model, undefined, 'none'), { allChains });
+        expect(direct.family).toBe(viaView.family);
+        expect(plain(direct)).toEqual(plain(viaView));
+        // The fixture's rules are really compared: nat holds at least the fixed kube-proxy chains.
+        expect(direct.chains.has('nat/KUBE-SERVICES')).toBe(true);
+      }
+    });
+  }
 });

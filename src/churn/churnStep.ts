@@ -2,10 +2,9 @@ import type { Ruleset } from '../ir/iptables.js';
 import type { NodeModel } from '../model/types.js';
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
-import { saveTables } from '../backends/iptables/renderSave.js';
 import { diffAnnotated, type DiffResult } from '../diff/diffStates.js';
 import { restoreDelta } from '../diff/restoreDelta.js';
-import { stateFromDump, type RuleState } from '../diff/ruleState.js';
+import { stateFromRuleset, type RuleState } from '../diff/ruleState.js';
 
 /** A compiled state of the node: model, rules, comparable state and the full payload. */
 export interface Compiled {
@@ -17,7 +16,7 @@ export interface Compiled {
 
 export function compileState(model: NodeModel): Compiled {
   const rules = lowerIptables(model);
-  return { model, rules, state: stateFromDump({ tables: saveTables(rules) }, model.family), fullPayload: renderRestore(rules) };
+  return { model, rules, state: stateFromRuleset(rules), fullPayload: renderRestore(rules) };
 }
 
 /** Figures of one churn step, schema `kproxy-compile/churn/v1`. */

@@ -1,13 +1,10 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { Ruleset } from '../ir/iptables.js';
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
-import type { Dump } from '../backends/iptables/parseIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
-import { saveTables } from '../backends/iptables/renderSave.js';
 import { diffAnnotated } from '../diff/diffStates.js';
 import { nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
 import { lowerPair } from '../diff/lowerPair.js';
-import { stateFromDump, type RuleState } from '../diff/ruleState.js';
+import { stateFromRuleset, type RuleState } from '../diff/ruleState.js';
 import { colorsFor } from './colors.js';
 import { diffIpvs } from '../diff/diffIpvs.js';
 import { loadIpvsSide, renderIpvsDiffText } from './ipvsDiff.js';
@@ -16,11 +13,6 @@ import { renderDiffText } from './diffReport.js';
 import type { Io } from './io.js';
 import { loadSides, SIDE_FORMATS, type SideFormat, type SideRequest } from './loadDiffSide.js';
 import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
-
-function stateOf(rules: Ruleset, family: 'IPv4' | 'IPv6', allChains: boolean): RuleState {
-  const dump: Dump = { tables: saveTables(rules) };
-  return stateFromDump(dump, family, { allChains });
-}
 
 /** `kproxy-compile diff OLD NEW`: exit 0 when the rules agree, 1 when they differ, 2 on error. */
 export async function runDiff(oldPath: string, newPath: string, opts: Record<string, unknown>, io: Io): Promise<number> {
@@ -72,11 +64,11 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
   let newState: RuleState;
   if (a.model && b.model) {
     const pair = lowerPair(a.model, b.model, 'diff');
-    oldState = stateOf(pair.oldRules, common.options.family, allChains);
-    newState = stateOf(pair.newRules, common.options.family, allChains);
+    oldState = stateFromRuleset(pair.oldRules, { allChains });
+    newState = stateFromRuleset(pair.newRules, { allChains });
   } else {
-    oldState = a.state ?? stateOf(lowerIptables(a.model!), common.options.family, allChains);
-    newState = b.state ?? stateOf(lowerIptables(b.model!), common.options.family, allChains);
+    oldState = a.state ?? stateFromRuleset(lowerIptables(a.model!, undefined, 'none'), { allChains });
+    newState = b.state ?? stateFromRuleset(lowerIptables(b.model!, undefined, 'none'), { allChains });
   }
   const result = diffAnnotated(oldState, newState);
   if (output === 'json') {

@@ -1,5 +1,6 @@
 import { annotateChains } from './annotate.js';
 import type { RuleState } from './ruleState.js';
+import { sortNames } from '../util/orderByName.js';
 
 /** One typed difference between two rule states. Schema `kproxy-compile/diff/v1` (docs/diff.md). */
 export type Change =
@@ -55,14 +56,12 @@ function editScript(a: readonly string[], b: readonly string[]): { removed: numb
   return { removed, added };
 }
 
-function byKey(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Compares two rule states chain by chain; `diff(x, x)` is empty. */
 export function diffStates(oldState: RuleState, newState: RuleState, labels: ReadonlyMap<string, string> = new Map()): DiffResult {
   const changes: Change[] = [];
-  const keys = [...new Set([...oldState.chains.keys(), ...newState.chains.keys()])].sort(byKey);
+  const union = new Set(oldState.chains.keys());
+  for (const k of newState.chains.keys()) union.add(k);
+  const keys = sortNames([...union]);
   let rulesAdded = 0;
   let rulesRemoved = 0;
   let chainsAdded = 0;

@@ -9,12 +9,15 @@ import { changedServices, nodeFingerprint } from './restoreDelta.js';
  * of a large cluster then costs a fraction of two full compiles. `purpose` decides what "only
  * some services changed" means: a semantic diff also needs the same large-cluster mode (it changes
  * every comment), kube-proxy's partial sync does not look at it. `changed` comes back for the caller.
+ * For 'diff' the rulesets are not put in canonical order (see lowerIptables): they only become states.
  */
 export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'diff' | 'delta', forceFull = false): { oldRules: Ruleset; newRules: Ruleset; changed: Set<string> } {
   const large = (m: NodeModel) => m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const changed = changedServices(oldModel, newModel);
   const partial = !forceFull && nodeFingerprint(oldModel) === nodeFingerprint(newModel) && (purpose === 'delta' || large(oldModel) === large(newModel));
-  if (!partial) return { oldRules: lowerIptables(oldModel), newRules: lowerIptables(newModel), changed };
+  // A semantic diff builds rule states, which group and order rules themselves.
+  const order = purpose === 'diff' ? 'none' : 'canonical';
+  if (!partial) return { oldRules: lowerIptables(oldModel, undefined, order), newRules: lowerIptables(newModel, undefined, order), changed };
   const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
-  return { oldRules: lowerIptables(oldModel, skip), newRules: lowerIptables(newModel, skip), changed };
+  return { oldRules: lowerIptables(oldModel, skip, order), newRules: lowerIptables(newModel, skip, order), changed };
 }

@@ -1,4 +1,5 @@
-import type { Rule } from '../ir/iptables.js';
+import { BUILTIN_CHAINS, type Rule, type Ruleset } from '../ir/iptables.js';
+import { SAVE_TABLE_ORDER } from '../backends/iptables/renderSave.js';
 import type { Dump } from '../backends/iptables/parseIptables.js';
 import { saveRuleLine } from '../backends/iptables/writeSaveRule.js';
 import { isNodePortsTailRule } from '../backends/iptables/fixedRules.js';
@@ -25,9 +26,9 @@ function commentKey(r: Rule): string {
   return c && c.kind === 'comment' ? (/^[^ :]*/.exec(c.text)?.[0] ?? '') : '';
 }
 
-/** Sorts per-service rules by service (stable), keeping the node-port tail rule(s) last. */
-function canonicalRules(table: string, chain: string, rules: readonly Rule[]): Rule[] {
-  if (!SERVICE_ORDERED.has(`${table}/${chain}`)) return [...rules];
+/** Sorts per-service rules by service (stable), keeping the node-port tail rule(s) last; other chains as they are. */
+function canonicalRules(table: string, chain: string, rules: Rule[]): Rule[] {
+  if (!SERVICE_ORDERED.has(`${table}/${chain}`)) return rules;
   const tail = rules.filter(isNodePortsTailRule);
   const rest = rules.filter((r) => !isNodePortsTailRule(r)).map((r, i) => ({ r, i, k: commentKey(r) }));
   rest.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i));
@@ -44,10 +45,21 @@ export function isKubeProxyChain(name: string): boolean {
   return name.startsWith('KUBE-') && name !== 'KUBE-PROXY-CANARY' && name !== 'KUBE-KUBELET-CANARY';
 }
 
+/** Adds one table's chains to `chains`: `byChain` maps each chain to its rules in order. */
+function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<string, Rule[]>, v6: boolean, opts: StateOptions): void {
+  for (const [name, rules] of byChain) {
+    if (!opts.allChains && !isKubeProxyChain(name)) continue;
+    const ordered = canonicalRules(table, name, rules);
+    const keys = new Array<string>(ordered.length);
+    for (let i = 0; i < ordered.length; i++) keys[i] = saveRuleLine(ordered[i], v6);
+    // Joined, not glued: a flat key is hashed and compared without being copied first.
+    chains.set([table, '/', name].join(''), { table, name, rules: ordered, keys });
+  }
+}
+
 /** Builds the comparable state of a parsed dump (or of compiled tables in dump form). */
 export function stateFromDump(dump: Dump, family: 'IPv4' | 'IPv6', opts: StateOptions = {}): RuleState {
   const chains = new Map<string, ChainState>();
-  const v6 = family === 'IPv6';
   for (const t of dump.tables) {
     const byChain = new Map<string, Rule[]>();
     for (const c of t.chains) byChain.set(c.name, []);
@@ -56,11 +68,33 @@ export function stateFromDump(dump: Dump, family: 'IPv4' | 'IPv6', opts: StateOp
       if (!list) byChain.set(r.chain, (list = []));
       list.push(r);
     }
-    for (const [name, rules] of byChain) {
-      if (!opts.allChains && !isKubeProxyChain(name)) continue;
-      const ordered = canonicalRules(t.name, name, rules);
-      chains.set(`${t.name}/${name}`, { table: t.name, name, rules: ordered, keys: ordered.map((r) => saveRuleLine(r, v6)) });
-    }
+    addTable(chains, t.name, byChain, family === 'IPv6', opts);
   }
   return { family, chains };
+}
+
+/**
+ * The state of compiled rules as the node's iptables-save view shows them: the same as
+ * stateFromDump({ tables: saveTables(rs) }), without putting a large ruleset in save order first
+ * (a state groups rules by chain anyway, and orders the per-service chains itself). Built-in
+ * chains hold the base jumps first; rules of undeclared chains are left out, as the view does.
+ */
+export function stateFromRuleset(rs: Ruleset, opts: StateOptions = {}): RuleState {
+  const chains = new Map<string, ChainState>();
+  for (const table of SAVE_TABLE_ORDER) {
+    const t = rs.payload.find((x) => x.name === table);
+    const base = rs.baseRules.filter((r) => r.table === table);
+    const declared = new Set<string>(t?.chains ?? []);
+    for (const e of rs.extraChains) if (e.table === table) declared.add(e.chain);
+    for (const r of base) if (r.target?.kind === 'jump') declared.add(r.target.chain);
+    if (!t && declared.size === 0 && base.length === 0) continue;
+    const byChain = new Map<string, Rule[]>();
+    for (const c of BUILTIN_CHAINS[table]) byChain.set(c, []);
+    for (const c of declared) if (!byChain.has(c)) byChain.set(c, []);
+    // Base rules lose their `table`, as in the view.
+    for (const r of base) byChain.get(r.chain)?.push({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) });
+    for (const r of t?.rules ?? []) byChain.get(r.chain)?.push(r);
+    addTable(chains, table, byChain, rs.family === 'IPv6', opts);
+  }
+  return { family: rs.family, chains };
 }

@@ -50,8 +50,10 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipO
  * Lowers the node model to what kube-proxy's iptables mode programs on a full sync, in canonical
  * order: the restore payload (filter, nat) plus the built-in chain jumps it installs beside it.
  * `skipOwn` leaves out the own chains of some service ports (comparisons skip unchanged services).
+ * With `order: 'none'` the tables keep the order rules were built in (each chain's own rules in
+ * their order): enough for a comparison, which groups rules by chain itself.
  */
-export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean): Ruleset {
+export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean, order: 'canonical' | 'none' = 'canonical'): Ruleset {
   const natChains: string[] = [];
   const natRules: Rule[] = [];
   const parts = lowerParts(m, (own) => {
@@ -60,9 +62,7 @@ export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boole
     for (const r of own.rules) natRules.push(r);
   }, skipOwn);
   const nat = parts.nat;
-  const payload: Table[] = [
-    canonicalTable(parts.filter),
-    canonicalTable({ ...nat, chains: nat.chains.concat(natChains), rules: nat.rules.concat(natRules) }),
-  ];
+  const tables: Table[] = [parts.filter, { ...nat, chains: nat.chains.concat(natChains), rules: nat.rules.concat(natRules) }];
+  const payload = order === 'canonical' ? tables.map(canonicalTable) : tables;
   return { family: m.family, payload, baseRules: baseRules(), extraChains: NODE_CHAINS };
 }

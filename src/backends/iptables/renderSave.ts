@@ -9,7 +9,8 @@ import { dumpChunks, writeDumpTable, writeTableWithOwn } from './renderDump.js';
 import { BUILTIN_CHAINS, type Rule, type Ruleset, type TableName } from '../../ir/iptables.js';
 import { writeSaveRule } from './writeSaveRule.js';
 
-const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'filter', 'nat'];
+/** The tables of the view, in iptables-save's order. */
+export const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'filter', 'nat'];
 
 
 /** A payload table whose rules may include runs rendered ahead of time. */

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseIptables } from '../../src/backends/iptables/parseIptables.js';
+import { parseIptables, tokenize } from '../../src/backends/iptables/parseIptables.js';
 import { renderDump } from '../../src/backends/iptables/renderDump.js';
 import { listFixtures } from '../helpers/fixtures.js';
 
@@ -33,5 +33,21 @@ describe('parseIptables round trip: render(parse(x)) == x', () => {
     const { dump, diagnostics } = parseIptables(`*filter\n:X - [0:0]\n${rule}\nCOMMIT\n`, 'dump.txt');
     expect(dump).toBeUndefined();
     expect(diagnostics.map((d) => `${d.file}:${d.line}: ${d.code}: ${d.message}`).join('\n')).toMatch(new RegExp(`dump\\.txt:3: ${message.source}`));
+  });
+});
+
+describe('tokenize (rule arguments, quotes as iptables-save writes them)', () => {
+  it.each([
+    ['-A X -m comment --comment "a b" -j Y', ['-A', 'X', '-m', 'comment', '--comment', 'a b', '-j', 'Y']],
+    ['-A X\t-s 10.0.0.1/32  -j Y', ['-A', 'X', '-s', '10.0.0.1/32', '-j', 'Y']],
+    ['-A X --comment "say \\"hi\\" \\\\ ok" -j Y', ['-A', 'X', '--comment', 'say "hi" \\ ok', '-j', 'Y']],
+    ['-A X --comment "plain" --x a\\b', ['-A', 'X', '--comment', 'plain', '--x', 'a\\b']],
+    ['-A X --comment ""', ['-A', 'X', '--comment', '']],
+    ['  -A   X  ', ['-A', 'X']],
+  ])('%s', (line, args) => expect(tokenize(line)).toEqual(args));
+
+  it('refuses an unclosed quote', () => {
+    expect(tokenize('-A X --comment "open')).toBeUndefined();
+    expect(tokenize('-A X --comment "ends with \\"')).toBeUndefined();
   });
 });

@@ -3,7 +3,9 @@
 // For each synthetic cluster size it times the CLI as a child process (median of 3), records peak
 // RSS, output size and rules per second, and, where the machine allows (root, `ip netns`,
 // iptables-restore), times `iptables-restore --test` on the restore payload inside a throwaway
-// network namespace. Prints a table and writes bench/results.json.
+// network namespace. It also times diffs: two states differing in 1 % of endpoints, and the node
+// check (the manifests against their own iptables-save view, no differences). Prints a table and
+// writes bench/results.json.
 //
 // Environment knobs (all optional):
 //   KPC_BENCH_SIZES     comma-separated SERVICESxENDPOINTS, default "1000x10,10000x10"
@@ -200,7 +202,7 @@ function churned(list) {
   return { list: copy, changed, total: n };
 }
 
-async function benchDiff(rss, input, list, scratch, label, fullBytes) {
+async function benchDiff(rss, input, list, scratch, label, fullBytes, saveOut) {
   const { list: next, changed, total } = churned(list);
   const input2 = join(scratch, `cluster-${label}-churned.json`);
   writeFileSync(input2, JSON.stringify(next));
@@ -228,6 +230,25 @@ async function benchDiff(rss, input, list, scratch, label, fullBytes) {
   }
   if (fullBytes) result.deltaToFull = result['restore-delta'].outputBytes / fullBytes;
   rmSync(input2, { force: true });
+  // The node check: the manifests against the node's iptables-save dump (here the compiled save
+  // view, which a node that agrees prints), expecting no differences.
+  if (saveOut && existsSync(saveOut)) {
+    const walls = [];
+    let rssKiB = null;
+    for (let i = 0; i < RUNS; i++) {
+      await tick();
+      if (remainingMs() <= 0) throw new Error('overall deadline reached');
+      const args = ['diff', input, saveOut, ...NODE_FLAGS];
+      const rssFile = join(scratch, 'rss-diff.txt');
+      rmSync(rssFile, { force: true });
+      const opts = { encoding: 'utf8', timeout: bounded(COMPILE_TIMEOUT_MS), stdio: ['ignore', 'pipe', 'pipe'] };
+      const res = rss.mode === 'time' ? timed(rss.path, ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args], opts) : timed(process.execPath, [CLI, ...args], opts);
+      if (res.r.status !== 0) throw new Error(failure('kproxy-compile diff MANIFESTS SAVE-DUMP (expected exit 0)', res.r));
+      walls.push(res.wall);
+      if (existsSync(rssFile)) rssKiB = Math.max(rssKiB ?? 0, Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').pop(), 10));
+    }
+    result.nodeCheck = { wallS: { median: median(walls), min: Math.min(...walls), max: Math.max(...walls) }, peakRssMiB: rssKiB === null ? null : rssKiB / 1024 };
+  }
   return result;
 }
 
@@ -403,7 +424,7 @@ async function run() {
       }
     }
     try {
-      entry.diff = await benchDiff(rss, input, list, scratch, size.label, entry.compile.restore?.outputBytes);
+      entry.diff = await benchDiff(rss, input, list, scratch, size.label, entry.compile.restore?.outputBytes, join(scratch, `out-${size.label}.save`));
     } catch (e) {
       entry.diff = { error: e.message };
     }
@@ -460,12 +481,12 @@ function print(results) {
 
   const drows = results.sizes.filter((s) => s.diff).map((s) => {
     const d = s.diff;
-    if (d.error) return [s.size, 'ERROR', d.error, '', '', ''];
-    return [s.size, `${fmtInt(d.endpointsChanged)} of ${fmtInt(d.endpoints)}`, fmtS(d.json.wallS.median), fmtS(d['restore-delta'].wallS.median), d['restore-delta'].peakRssMiB?.toFixed(1) ?? '-', d.deltaToFull === undefined ? '-' : `${(d.deltaToFull * 100).toFixed(1)}%`];
+    if (d.error) return [s.size, 'ERROR', d.error, '', '', '', '', ''];
+    return [s.size, `${fmtInt(d.endpointsChanged)} of ${fmtInt(d.endpoints)}`, fmtS(d.json.wallS.median), fmtS(d['restore-delta'].wallS.median), d['restore-delta'].peakRssMiB?.toFixed(1) ?? '-', d.deltaToFull === undefined ? '-' : `${(d.deltaToFull * 100).toFixed(1)}%`, d.nodeCheck ? fmtS(d.nodeCheck.wallS.median) : '-', d.nodeCheck?.peakRssMiB?.toFixed(1) ?? '-'];
   });
   if (drows.length) {
-    out.push('diff of two states differing in 1% of endpoints (target for 10000x10: <= 1 s):');
-    out.push(table(['cluster', 'endpoints moved', 'diff json s', 'restore-delta s', 'RSS MiB', 'delta/full payload'], drows));
+    out.push('diff of two states differing in 1% of endpoints (target for 10000x10: <= 1 s), and the node check (manifests vs the save dump):');
+    out.push(table(['cluster', 'endpoints moved', 'diff json s', 'restore-delta s', 'RSS MiB', 'delta/full payload', 'vs dump s', 'vs dump RSS'], drows));
     out.push('');
   }
 

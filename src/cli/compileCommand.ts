@@ -21,12 +21,12 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   if (paths.length === 0) usage.push(diag('KPC040', 'no input: give files, directories or - for stdin', { file: '<flags>' }));
   if (report(io, usage)) return EXIT_USAGE;
 
-  const view = await loadNodeView({ paths, ...common.options }, { cwd: io.cwd, readStdin: io.readStdin });
-  if (report(io, view.diagnostics) || !view.model) return EXIT_USAGE;
+  // Only the model is kept: the decoded objects behind it can go before rendering starts.
+  const { model, diagnostics } = await loadNodeView({ paths, ...common.options }, { cwd: io.cwd, readStdin: io.readStdin });
+  if (report(io, diagnostics) || !model) return EXIT_USAGE;
 
   // iptables rules are rendered straight into UTF-8 chunks as they are written: a large output is
   // never one string or one buffer.
-  const model = view.model;
   let text: string | ChunkProducer;
   if (format === 'model') text = `${JSON.stringify(model, null, 2)}\n`;
   else if (common.options.backend === 'ipvs') text = renderIpvsFormat(lowerIpvs(model), format);

@@ -58,15 +58,15 @@ const MARK = /^(0x[0-9a-fA-F]+|[0-9]+)(?:\/(0x[0-9a-fA-F]+|[0-9]+))?$/;
 
 class RuleError extends Error {}
 
-/** Parses the arguments after `-A CHAIN` into typed matches and a target. */
-export function parseRuleArgs(chain: string, args: readonly string[]): Rule {
+/** Parses the arguments after `-A CHAIN` (args from index `from` on) into typed matches and a target. */
+export function parseRuleArgs(chain: string, args: readonly string[], from = 0): Rule {
   const matches: Match[] = [];
   let target: Target | undefined;
   let negate = false;
   let module = '';
   // `-p` names the protocol; its match module sits where `-m tcp` appears (or nowhere: bare).
   let pendingProto: { proto: 'tcp' | 'udp' | 'sctp'; at: number } | undefined;
-  let i = 0;
+  let i = from;
   const next = (what: string): string => {
     if (i >= args.length) throw new RuleError(`${what} needs a value`);
     return args[i++];
@@ -173,34 +173,35 @@ export function parseIptables(text: string, file: string): { dump?: Dump; diagno
   const tables: DumpTable[] = [];
   let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
   const lines = text.split('\n');
-  lines.forEach((raw, idx) => {
+  for (let idx = 0; idx < lines.length; idx++) parseLine(lines[idx], idx);
+  function parseLine(raw: string, idx: number): void {
     const line = raw.trim();
-    const at = { file, line: idx + 1 };
     if (line === '' || line.startsWith('#')) return;
     if (line.startsWith('*')) {
-      if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, at));
+      if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: idx + 1 }));
       current = { name: line.slice(1), chains: [], rules: [], deleted: [] };
       return;
     }
-    if (!current) { diagnostics.push(diag('KPC050', `expected a table line such as *nat, found ${JSON.stringify(line.slice(0, 60))}`, at)); return; }
+    if (!current) { diagnostics.push(diag('KPC050', `expected a table line such as *nat, found ${JSON.stringify(line.slice(0, 60))}`, { file, line: idx + 1 })); return; }
     if (line === 'COMMIT') { tables.push(current); current = undefined; return; }
     if (line.startsWith(':')) {
       const m = /^:(\S+)\s+(\S+)(\s+\[\d+:\d+\])?$/.exec(line);
-      if (!m) diagnostics.push(diag('KPC050', `malformed chain line ${JSON.stringify(line)}`, at));
+      if (!m) diagnostics.push(diag('KPC050', `malformed chain line ${JSON.stringify(line)}`, { file, line: idx + 1 }));
       else current.chains.push({ name: m[1], policy: m[2] });
       return;
     }
-    const tokens = tokenize(line.replace(/^\[\d+:\d+\]\s+/, ''));
-    if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', at)); return; }
+    // A counters prefix ([packets:bytes]) is dropped.
+    const tokens = tokenize(line.charCodeAt(0) === 0x5b ? line.replace(/^\[\d+:\d+\]\s+/, '') : line);
+    if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', { file, line: idx + 1 })); return; }
     if (tokens[0] === '-X' && tokens.length === 2) { current.deleted.push(tokens[1]); return; }
-    if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, at)); return; }
+    if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, { file, line: idx + 1 })); return; }
     try {
-      current.rules.push(parseRuleArgs(tokens[1], tokens.slice(2)));
+      current.rules.push(parseRuleArgs(tokens[1], tokens, 2));
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
-      diagnostics.push(diag('KPC051', `${e.message}: ${line.length > 100 ? `${line.slice(0, 100)}…` : line}`, at));
+      diagnostics.push(diag('KPC051', `${e.message}: ${line.length > 100 ? `${line.slice(0, 100)}…` : line}`, { file, line: idx + 1 }));
     }
-  });
+  }
   if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: lines.length }));
   return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { dump: { tables }, diagnostics };
 }

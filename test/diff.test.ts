@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,46 @@ describe('stateFromRuleset (a compiled state without putting it in save order fi
         // The fixture's rules are really compared: nat holds at least the fixed kube-proxy chains.
         expect(direct.chains.has('nat/KUBE-SERVICES')).toBe(true);
       }
+    });
+  }
+});
+
+describe('the node check with KUBE-SERVICES in map order (as a node writes it): no differences', () => {
+  // nodeport-addresses and ipv6 print the node-port tail rules with -d ahead of the comment, so
+  // only the comment tells them apart; multi-port Services check that ports, not only Services, are put in order.
+  const cases = listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'save.txt')));
+  it('covers the tail rules printed with -d first, and multi-port Services', () => {
+    const texts = cases.map((f) => readFileSync(join(f.dir, 'expected', 'save.txt'), 'utf8'));
+    expect(texts.some((t) => /^-A KUBE-SERVICES (! )?-d \S+ -m comment --comment "kubernetes service nodeports;/m.test(t))).toBe(true);
+    expect(texts.some((t) => /--comment "([^ ":]+):[^ "]+ cluster IP"[^\n]*\n(?:.*\n)*?.*--comment "\1:[^ "]+ cluster IP"/.test(t))).toBe(true);
+  });
+  for (const f of cases) {
+    it(`kproxy-compile diff fixtures/${f.name} <its save view, service ports reversed in KUBE-SERVICES>`, async () => {
+      const name = f.name;
+      const lines = readFileSync(join(f.dir, 'expected', 'save.txt'), 'utf8').split('\n');
+      const tail = (l: string) => l.includes('--comment "kubernetes service nodeports;');
+      // kube-proxy writes each service port's rules together, in a fixed order, and the service
+      // ports in map order; the tail rules stay last, in their order. Reverse the service ports.
+      const port = (l: string) => /--comment "?([^ "]*)/.exec(l)![1];
+      const reordered = [...lines];
+      // Each table on its own: filter and nat both have a KUBE-SERVICES chain.
+      const starts = lines.map((l, k) => (l.startsWith('*') ? k : -1)).filter((k) => k >= 0);
+      starts.forEach((from, t) => {
+        const to = t + 1 < starts.length ? starts[t + 1] : lines.length;
+        const at = lines.map((l, k) => [l, k] as const).filter(([l, k]) => k > from && k < to && l.startsWith('-A KUBE-SERVICES ') && !tail(l));
+        const groups: string[][] = [];
+        for (const [l] of at) {
+          if (groups.length && port(groups[groups.length - 1][0]) === port(l)) groups[groups.length - 1].push(l);
+          else groups.push([l]);
+        }
+        const shuffled = groups.reverse().flat();
+        at.forEach(([, k], i) => { reordered[k] = shuffled[i]; });
+      });
+      const dump = join(tmp, `${name}-node.txt`);
+      writeFileSync(dump, reordered.join('\n'));
+      const { code, json } = await jsonDiff(f.dir, dump, [...f.args]);
+      expect(json.changes).toEqual([]);
+      expect(code).toBe(0);
     });
   }
 });

@@ -18,15 +18,19 @@ export interface RuleState {
   readonly chains: ReadonlyMap<string, ChainState>;
 }
 
-/** Chains whose per-service rules kube-proxy writes in map order: their order across services is not significant. */
+/**
+ * Chains whose per-service rules kube-proxy writes in map order (of service ports): their order
+ * across service ports is not significant; within one service port it is fixed.
+ */
 const SERVICE_ORDERED: ReadonlySet<string> = new Set(['nat/KUBE-SERVICES', 'nat/KUBE-NODEPORTS', 'filter/KUBE-SERVICES', 'filter/KUBE-NODEPORTS', 'filter/KUBE-EXTERNAL-SERVICES', 'filter/KUBE-PROXY-FIREWALL']);
 
+/** The service port a rule belongs to, from its comment: `ns/svc:port` (or `ns/svc`), the text up to the first space. */
 function commentKey(r: Rule): string {
   const c = r.matches.find((m) => m.kind === 'comment');
-  return c && c.kind === 'comment' ? (/^[^ :]*/.exec(c.text)?.[0] ?? '') : '';
+  return c && c.kind === 'comment' ? (/^[^ ]*/.exec(c.text)?.[0] ?? '') : '';
 }
 
-/** Sorts per-service rules by service (stable), keeping the node-port tail rule(s) last; other chains as they are. */
+/** Sorts per-service rules by service port (stable), keeping the node-port tail rule(s) last; other chains as they are. */
 function canonicalRules(table: string, chain: string, rules: Rule[]): Rule[] {
   if (!SERVICE_ORDERED.has(`${table}/${chain}`)) return rules;
   const tail = rules.filter(isNodePortsTailRule);

@@ -67,6 +67,11 @@ export function nodePortsTailRules(m: NodeModel): Rule[] {
   return m.nodePortIPs.map((ip) => ({ chain: 'KUBE-SERVICES', matches: [{ kind: 'comment', text: NODEPORTS_COMMENT }, { kind: 'dst', addr: ip }], target: { kind: 'jump', chain: 'KUBE-NODEPORTS' } }));
 }
 
+/**
+ * Whether `r` is one of those tail rules. The comment is looked for among all matches: kube-proxy
+ * writes it first, but iptables-save prints `-d ADDR` (the node-port address form, and IPv6's
+ * `! -d ::1/128`) ahead of every module.
+ */
 export function isNodePortsTailRule(r: Rule): boolean {
-  return r.chain === 'KUBE-SERVICES' && r.matches[0]?.kind === 'comment' && r.matches[0].text === NODEPORTS_COMMENT;
+  return r.chain === 'KUBE-SERVICES' && r.matches.some((m) => m.kind === 'comment' && m.text === NODEPORTS_COMMENT);
 }

@@ -7,7 +7,10 @@ import { runCli } from './helpers/runCli.js';
 import { changedServices } from '../src/diff/restoreDelta.js';
 import { loadNodeView } from '../src/cli/loadNodeView.js';
 import { commonOptions } from '../src/cli/commonOptions.js';
-import { stateFromDump, stateFromRuleset, type RuleState } from '../src/diff/ruleState.js';
+import { stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } from '../src/diff/ruleState.js';
+import { diffAnnotated } from '../src/diff/diffStates.js';
+import { parseIptables } from '../src/backends/iptables/parseIptables.js';
+import { compiledState } from '../src/cli/loadDiffSide.js';
 import { lowerIptables } from '../src/backends/iptables/lowerIptables.js';
 import { saveTables } from '../src/backends/iptables/renderSave.js';
 import type { NodeModel } from '../src/model/types.js';
@@ -171,6 +174,70 @@ describe('stateFromRuleset (a compiled state without putting it in save order fi
       }
     });
   }
+});
+
+describe('stateFromDumpText (a dump read against the compiled rules) gives the same diff as a full read', () => {
+  /** Variants of a save dump: as it is, and with the kinds of change a node shows. */
+  const variants = (text: string): [string, string][] => {
+    const lines = text.split('\n');
+    const ruleAt = lines.findIndex((l) => /^-A KUBE-(SEP|SVC|EXT|FW)-/.test(l));
+    const anyKube = lines.findIndex((l) => l.startsWith('-A KUBE-'));
+    const edit = (i: number, f: (l: string) => string) => lines.map((l, k) => (k === i ? f(l) : l)).join('\n');
+    const out: [string, string][] = [['as it is', text]];
+    if (ruleAt >= 0) out.push(['one per-service rule removed', lines.filter((_, k) => k !== ruleAt).join('\n')]);
+    if (anyKube >= 0) {
+      out.push(['one rule changed', edit(anyKube, (l) => l.replace(/ -j \S+.*$/, ' -j ACCEPT'))]);
+      out.push(['one rule with counters', edit(anyKube, (l) => `[3:180] ${l}`)]);
+      out.push(['one rule unparsable', edit(anyKube, (l) => `${l} --no-such-option`)]);
+    }
+    // KUBE-SERVICES in another order, as kube-proxy's map order writes it on a node.
+    const svc = lines.map((l, k) => [l, k] as const).filter(([l]) => l.startsWith('-A KUBE-SERVICES '));
+    if (svc.length > 1) {
+      const reordered = [...lines];
+      svc.forEach(([, k], i) => { reordered[k] = svc[svc.length - 1 - i][0]; });
+      out.push(['KUBE-SERVICES reordered', reordered.join('\n')]);
+    }
+    return out;
+  };
+
+  for (const f of listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'save.txt')))) {
+    it(`fixtures/${f.name}`, async () => {
+      const run = await runCli(['compile', f.dir, ...f.args, '--format', 'model']);
+      expect(run.code).toBe(0);
+      const model = JSON.parse(run.stdout) as NodeModel;
+      const golden = readFileSync(join(f.dir, 'expected', 'save.txt'), 'utf8');
+      for (const allChains of [false, true]) {
+        const compiled = compiledState(model, allChains);
+        for (const [what, text] of variants(golden)) {
+          const full = parseIptables(text, 'dump.txt');
+          const fast = stateFromDumpText(text, 'dump.txt', { allChains }, compiled);
+          expect(fast.diagnostics, what).toEqual(full.diagnostics);
+          if (!full.dump) {
+            expect(fast.state, what).toBeUndefined();
+            continue;
+          }
+          const plain = stateFromDump(full.dump, model.family, { allChains });
+          expect(diffAnnotated(compiled, fast.state!), what).toEqual(diffAnnotated(compiled, plain));
+          expect(diffAnnotated(fast.state!, compiled), what).toEqual(diffAnnotated(plain, compiled));
+        }
+      }
+    });
+  }
+
+  it('is exercised: the golden of the demo is compared as text, and one changed rule is reported', async () => {
+    const dir = join(FIXTURES_DIR, 'demo');
+    const model = JSON.parse((await runCli(['compile', dir, '--format', 'model'])).stdout) as NodeModel;
+    const compiled = compiledState(model, false);
+    const golden = readFileSync(join(dir, 'expected', 'save.txt'), 'utf8');
+    const same = stateFromDumpText(golden, 'dump.txt', {}, compiled).state!;
+    // Chains read as text share the compiled side's state objects.
+    const sharedChains = [...same.chains.values()].filter((c) => compiled.chains.get(`${c.table}/${c.name}`) === c);
+    expect(sharedChains.length).toBeGreaterThan(10);
+    expect(diffAnnotated(compiled, same).changes).toEqual([]);
+    const line = golden.split('\n').find((l) => l.startsWith('-A KUBE-SEP-'))!;
+    const changed = stateFromDumpText(golden.replace(line, line.replace(/ -j \S+.*$/, ' -j ACCEPT')), 'dump.txt', {}, compiled).state!;
+    expect(diffAnnotated(compiled, changed).summary).toEqual({ chainsAdded: 0, chainsRemoved: 0, rulesAdded: 1, rulesRemoved: 1 });
+  });
 });
 
 describe('the node check with KUBE-SERVICES in map order (as a node writes it): no differences', () => {

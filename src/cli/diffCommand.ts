@@ -1,5 +1,4 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { diffAnnotated } from '../diff/diffStates.js';
 import { nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
@@ -11,7 +10,7 @@ import { loadIpvsSide, renderIpvsDiffText } from './ipvsDiff.js';
 import { commonOptions } from './commonOptions.js';
 import { renderDiffText } from './diffReport.js';
 import type { Io } from './io.js';
-import { loadSides, SIDE_FORMATS, type SideFormat, type SideRequest } from './loadDiffSide.js';
+import { compiledState, loadSides, SIDE_FORMATS, type SideFormat, type SideRequest } from './loadDiffSide.js';
 import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
 
 /** `kproxy-compile diff OLD NEW`: exit 0 when the rules agree, 1 when they differ, 2 on error. */
@@ -67,8 +66,8 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
     oldState = stateFromRuleset(pair.oldRules, { allChains });
     newState = stateFromRuleset(pair.newRules, { allChains });
   } else {
-    oldState = a.state ?? stateFromRuleset(lowerIptables(a.model!, undefined, 'none'), { allChains });
-    newState = b.state ?? stateFromRuleset(lowerIptables(b.model!, undefined, 'none'), { allChains });
+    oldState = a.state ?? a.compiled ?? compiledState(a.model!, allChains);
+    newState = b.state ?? b.compiled ?? compiledState(b.model!, allChains);
   }
   const result = diffAnnotated(oldState, newState);
   if (output === 'json') {

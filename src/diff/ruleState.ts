@@ -1,5 +1,7 @@
 import { BUILTIN_CHAINS, type Rule, type Ruleset } from '../ir/iptables.js';
 import { SAVE_TABLE_ORDER } from '../backends/iptables/renderSave.js';
+import { parseIptables, parseRuleLine } from '../backends/iptables/parseIptables.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Dump } from '../backends/iptables/parseIptables.js';
 import { saveRuleLine } from '../backends/iptables/writeSaveRule.js';
 import { isNodePortsTailRule } from '../backends/iptables/fixedRules.js';
@@ -101,4 +103,70 @@ export function stateFromRuleset(rs: Ruleset, opts: StateOptions = {}): RuleStat
     addTable(chains, table, byChain, rs.family === 'IPv6', opts);
   }
   return { family: rs.family, chains };
+}
+
+/** True when a chain's lines, as they stand, are exactly the keys of `ref`. */
+function sameLines(lines: readonly string[], ref: ChainState): boolean {
+  if (lines.length !== ref.keys.length) return false;
+  for (let i = 0; i < lines.length; i++) if (lines[i] !== ref.keys[i]) return false;
+  return true;
+}
+
+/**
+ * stateFromDump(parseIptables(text)) for a dump about to be compared with `reference` (compiled
+ * rules, as stateFromRuleset builds them, with the same options). The lines of every chain the
+ * reference has are first compared as text with the reference's keys, and only chains that
+ * differ are parsed: on a node that agrees, nearly nothing is. Equal text means equal keys (keys
+ * are the save spelling, and render(parse(x)) == x), so such a chain shares the reference's
+ * state. A dump whose set-aside lines have problems, or with a table twice, is read the plain way,
+ * so diagnostics come out exactly as stateFromDump's caller would report them.
+ */
+export function stateFromDumpText(text: string, file: string, opts: StateOptions, reference: RuleState): { state?: RuleState; diagnostics: Diagnostic[] } {
+  const plain = () => {
+    const full = parseIptables(text, file);
+    return full.dump ? { state: stateFromDump(full.dump, reference.family, opts), diagnostics: full.diagnostics } : { diagnostics: full.diagnostics };
+  };
+  const known = new Map<string, Map<string, ChainState>>();
+  for (const c of reference.chains.values()) {
+    let table = known.get(c.table);
+    if (!table) known.set(c.table, (table = new Map()));
+    table.set(c.name, c);
+  }
+  const parsed = parseIptables(text, file, { defer: (table, chain) => known.get(table)?.has(chain) === true });
+  // With errors, the plain read reports them all, in line order.
+  if (!parsed.dump || !parsed.raw) return plain();
+  const names = parsed.dump.tables.map((t) => t.name);
+  if (new Set(names).size !== names.length) return plain();
+
+  const chains = new Map<string, ChainState>();
+  const late: Diagnostic[] = [];
+  for (const t of parsed.dump.tables) {
+    const byChain = new Map<string, Rule[]>();
+    for (const c of t.chains) byChain.set(c.name, []);
+    for (const r of t.rules) {
+      let list = byChain.get(r.chain);
+      if (!list) byChain.set(r.chain, (list = []));
+      list.push(r);
+    }
+    const shared: ChainState[] = [];
+    for (const [chain, entry] of parsed.raw.get(t.name) ?? []) {
+      const ref = known.get(t.name)!.get(chain)!;
+      if (sameLines(entry.lines, ref)) {
+        byChain.delete(chain);
+        shared.push(ref);
+        continue;
+      }
+      let list = byChain.get(chain);
+      if (!list) byChain.set(chain, (list = []));
+      for (let i = 0; i < entry.lines.length; i++) {
+        const r = parseRuleLine(entry.lines[i], file, entry.lineNumbers[i], late);
+        if (r && !('deleted' in r)) list.push(r);
+      }
+    }
+    addTable(chains, t.name, byChain, reference.family === 'IPv6', opts);
+    for (const ref of shared) chains.set([ref.table, '/', ref.name].join(''), ref);
+  }
+  // Problems in set-aside lines would come out of line order: the plain read reports them.
+  if (late.length) return plain();
+  return { state: { family: reference.family, chains }, diagnostics: parsed.diagnostics };
 }

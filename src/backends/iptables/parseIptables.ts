@@ -164,18 +164,57 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
   return target ? { chain, matches, target } : { chain, matches };
 }
 
+/** Rule lines set aside unparsed (see ParseOptions.defer), by table and chain, with their 1-based line numbers. */
+export type RawChains = Map<string, Map<string, { readonly lines: string[]; readonly lineNumbers: number[] }>>;
+
+export interface ParseOptions {
+  /**
+   * Chains whose `-A` lines are kept as text instead of parsed: a caller comparing the dump with
+   * known rules parses only the chains whose text differs. Their rules are left out of the dump.
+   */
+  readonly defer?: (table: string, chain: string) => boolean;
+}
+
+/**
+ * One trimmed `-A CHAIN …` (or `-X CHAIN`) line: the rule, `{ deleted }` for a deletion, or
+ * undefined with a diagnostic.
+ */
+export function parseRuleLine(line: string, file: string, lineNumber: number, diagnostics: Diagnostic[]): Rule | { deleted: string } | undefined {
+  // A counters prefix ([packets:bytes]) is dropped.
+  const tokens = tokenize(line.charCodeAt(0) === 0x5b ? line.replace(/^\[\d+:\d+\]\s+/, '') : line);
+  if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', { file, line: lineNumber })); return undefined; }
+  if (tokens[0] === '-X' && tokens.length === 2) return { deleted: tokens[1] };
+  if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, { file, line: lineNumber })); return undefined; }
+  try {
+    return parseRuleArgs(tokens[1], tokens, 2);
+  } catch (e) {
+    if (!(e instanceof RuleError)) throw e;
+    diagnostics.push(diag('KPC051', `${e.message}: ${line.length > 100 ? `${line.slice(0, 100)}…` : line}`, { file, line: lineNumber }));
+    return undefined;
+  }
+}
+
+/** The chain of a plain `-A CHAIN …` line, without tokenizing it; undefined for anything else. */
+function appendChain(line: string): string | undefined {
+  if (!line.startsWith('-A ')) return undefined;
+  const end = line.indexOf(' ', 3);
+  const chain = end < 0 ? line.slice(3) : line.slice(3, end);
+  return chain === '' || chain.includes('"') || chain.includes('\t') ? undefined : chain;
+}
+
 /**
  * Parses an iptables-save dump or an iptables-restore payload (the two spellings of one IR).
  * Problems are diagnostics with line numbers; the result is undefined when there are errors.
  */
-export function parseIptables(text: string, file: string): { dump?: Dump; diagnostics: Diagnostic[] } {
+export function parseIptables(text: string, file: string, opts: ParseOptions = {}): { dump?: Dump; raw?: RawChains; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const tables: DumpTable[] = [];
+  const raw: RawChains = new Map();
   let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
   const lines = text.split('\n');
   for (let idx = 0; idx < lines.length; idx++) parseLine(lines[idx], idx);
-  function parseLine(raw: string, idx: number): void {
-    const line = raw.trim();
+  function parseLine(rawLine: string, idx: number): void {
+    const line = rawLine.trim();
     if (line === '' || line.startsWith('#')) return;
     if (line.startsWith('*')) {
       if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: idx + 1 }));
@@ -190,20 +229,26 @@ export function parseIptables(text: string, file: string): { dump?: Dump; diagno
       else current.chains.push({ name: m[1], policy: m[2] });
       return;
     }
-    // A counters prefix ([packets:bytes]) is dropped.
-    const tokens = tokenize(line.charCodeAt(0) === 0x5b ? line.replace(/^\[\d+:\d+\]\s+/, '') : line);
-    if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', { file, line: idx + 1 })); return; }
-    if (tokens[0] === '-X' && tokens.length === 2) { current.deleted.push(tokens[1]); return; }
-    if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, { file, line: idx + 1 })); return; }
-    try {
-      current.rules.push(parseRuleArgs(tokens[1], tokens, 2));
-    } catch (e) {
-      if (!(e instanceof RuleError)) throw e;
-      diagnostics.push(diag('KPC051', `${e.message}: ${line.length > 100 ? `${line.slice(0, 100)}…` : line}`, { file, line: idx + 1 }));
+    if (opts.defer) {
+      const chain = appendChain(line);
+      if (chain !== undefined && opts.defer(current.name, chain)) {
+        let table = raw.get(current.name);
+        if (!table) raw.set(current.name, (table = new Map()));
+        let entry = table.get(chain);
+        if (!entry) table.set(chain, (entry = { lines: [], lineNumbers: [] }));
+        entry.lines.push(line);
+        entry.lineNumbers.push(idx + 1);
+        return;
+      }
     }
+    const r = parseRuleLine(line, file, idx + 1, diagnostics);
+    if (r === undefined) return;
+    if ('deleted' in r) current.deleted.push(r.deleted);
+    else current.rules.push(r);
   }
   if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: lines.length }));
-  return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { dump: { tables }, diagnostics };
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return opts.defer ? { dump: { tables }, raw, diagnostics } : { dump: { tables }, diagnostics };
 }
 
 export function isTableName(t: string): t is TableName {

@@ -188,6 +188,7 @@ describe('stateFromDumpText (a dump read against the compiled rules) gives the s
     if (anyKube >= 0) {
       out.push(['one rule changed', edit(anyKube, (l) => l.replace(/ -j \S+.*$/, ' -j ACCEPT'))]);
       out.push(['one rule with counters', edit(anyKube, (l) => `[3:180] ${l}`)]);
+      out.push(['one rule repeated with counters', lines.flatMap((l, k) => (k === anyKube ? [l, `[3:180] ${l}`] : [l])).join('\n')]);
       out.push(['one rule unparsable', edit(anyKube, (l) => `${l} --no-such-option`)]);
     }
     // KUBE-SERVICES in another order, as kube-proxy's map order writes it on a node.

@@ -22,6 +22,8 @@ function commentOf(r: Rule): string {
  * large cluster from reading every rule twice.
  */
 export function annotateChains(states: readonly RuleState[], interest?: ReadonlySet<string>): Map<string, string> {
+  // Nothing of interest (two states that agree): nothing to read.
+  if (interest && interest.size === 0) return new Map();
   const service = new Map<string, string>();
   const endpoint = new Map<string, string>();
   const hashes = interest ? new Set([...interest].map(hashOf).filter((h): h is string => h !== undefined)) : undefined;

@@ -69,6 +69,8 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
   for (const key of keys) {
     const a = oldState.chains.get(key);
     const b = newState.chains.get(key);
+    // One chain state on both sides (a dump chain that read exactly as the compiled one): no change.
+    if (a === b) continue;
     const table = (a ?? b)!.table;
     const chain = (a ?? b)!.name;
     const service = labels.get(chain);

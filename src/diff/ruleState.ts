@@ -126,45 +126,59 @@ export function stateFromDumpText(text: string, file: string, opts: StateOptions
     const full = parseIptables(text, file);
     return full.dump ? { state: stateFromDump(full.dump, reference.family, opts), diagnostics: full.diagnostics } : { diagnostics: full.diagnostics };
   };
-  const known = new Map<string, Map<string, ChainState>>();
-  for (const c of reference.chains.values()) {
-    let table = known.get(c.table);
-    if (!table) known.set(c.table, (table = new Map()));
-    table.set(c.name, c);
+  // The reference's chains by table and name, each with its key in reference.chains.
+  const known = new Map<string, Map<string, { readonly key: string; readonly state: ChainState }>>();
+  for (const [key, state] of reference.chains) {
+    let table = known.get(state.table);
+    if (!table) known.set(state.table, (table = new Map()));
+    table.set(state.name, { key, state });
   }
   const parsed = parseIptables(text, file, { defer: (table, chain) => known.get(table)?.has(chain) === true });
   // With errors, the plain read reports them all, in line order.
   if (!parsed.dump || !parsed.raw) return plain();
   const names = parsed.dump.tables.map((t) => t.name);
   if (new Set(names).size !== names.length) return plain();
+  // A chain with lines set aside and lines parsed (say, some with counters) would lose their order.
+  for (const t of parsed.dump.tables) {
+    const raw = parsed.raw.get(t.name);
+    if (raw && t.rules.some((r) => raw.has(r.chain))) return plain();
+  }
 
   const chains = new Map<string, ChainState>();
   const late: Diagnostic[] = [];
   for (const t of parsed.dump.tables) {
+    const refs = known.get(t.name);
+    const raw = parsed.raw.get(t.name);
+    // Chains whose lines read exactly as the reference's share its state; the rest are parsed.
+    const shared = new Set<string>();
+    const parsedRaw = new Map<string, Rule[]>();
+    for (const [chain, entry] of raw ?? []) {
+      const ref = refs!.get(chain)!;
+      if (sameLines(entry.lines, ref.state)) {
+        shared.add(chain);
+        chains.set(ref.key, ref.state);
+        continue;
+      }
+      const rules: Rule[] = [];
+      for (let i = 0; i < entry.lines.length; i++) {
+        const r = parseRuleLine(entry.lines[i], file, entry.lineNumbers[i], late);
+        if (r && !('deleted' in r)) rules.push(r);
+      }
+      parsedRaw.set(chain, rules);
+    }
     const byChain = new Map<string, Rule[]>();
-    for (const c of t.chains) byChain.set(c.name, []);
+    for (const c of t.chains) if (!shared.has(c.name)) byChain.set(c.name, []);
     for (const r of t.rules) {
       let list = byChain.get(r.chain);
       if (!list) byChain.set(r.chain, (list = []));
       list.push(r);
     }
-    const shared: ChainState[] = [];
-    for (const [chain, entry] of parsed.raw.get(t.name) ?? []) {
-      const ref = known.get(t.name)!.get(chain)!;
-      if (sameLines(entry.lines, ref)) {
-        byChain.delete(chain);
-        shared.push(ref);
-        continue;
-      }
+    for (const [chain, rules] of parsedRaw) {
       let list = byChain.get(chain);
       if (!list) byChain.set(chain, (list = []));
-      for (let i = 0; i < entry.lines.length; i++) {
-        const r = parseRuleLine(entry.lines[i], file, entry.lineNumbers[i], late);
-        if (r && !('deleted' in r)) list.push(r);
-      }
+      for (const r of rules) list.push(r);
     }
     addTable(chains, t.name, byChain, reference.family === 'IPv6', opts);
-    for (const ref of shared) chains.set([ref.table, '/', ref.name].join(''), ref);
   }
   // Problems in set-aside lines would come out of line order: the plain read reports them.
   if (late.length) return plain();

@@ -64,11 +64,11 @@ async function isRules(req: SideRequest): Promise<boolean> {
 /**
  * Loads one side: a rules dump parsed into a state, or manifests compiled into a node model. With
  * `reference` (the other side's compiled state), a dump's chains that read exactly as the
- * reference's are not parsed (see stateFromDumpText).
+ * reference's are not parsed (see stateFromDumpText). `rules` is the side's kind when already known.
  */
-export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], reference?: RuleState): Promise<Loaded> {
+export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], reference?: RuleState, rules?: boolean): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
-  if (await isRules(req)) {
+  if (rules ?? (await isRules(req))) {
     const text = await readTextFile(req.path, req.cwd, diagnostics);
     if (text === undefined) return { diagnostics };
     if (reference) {
@@ -100,10 +100,10 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
   if (oldReq.path !== '-' && newReq.path !== '-' && oldReq.common.backend === 'iptables') {
     const [oldRules, newRules] = [await isRules(oldReq), await isRules(newReq)];
     if (oldRules !== newRules) {
-      const manifests = await loadSide(oldRules ? newReq : oldReq, io.readStdin);
+      const manifests = await loadSide(oldRules ? newReq : oldReq, io.readStdin, undefined, false);
       const model = manifests.side?.model;
       const compiled = model ? compiledState(model, oldReq.allChains) : undefined;
-      const dump = await loadSide(oldRules ? oldReq : newReq, io.readStdin, compiled);
+      const dump = await loadSide(oldRules ? oldReq : newReq, io.readStdin, compiled, true);
       const m: Side | undefined = model ? { model, compiled } : undefined;
       return oldRules
         ? { a: dump.side, b: m, diagnostics: [...dump.diagnostics, ...manifests.diagnostics] }

@@ -1,5 +1,4 @@
 import type { Rule, Table } from '../../ir/iptables.js';
-import type { ArenaRange } from '../../util/byteText.js';
 import { isNodePortsTailRule } from './fixedRules.js';
 import { orderByName, sortNames } from '../../util/orderByName.js';
 
@@ -13,17 +12,6 @@ export function compareChains(a: string, b: string): number {
   if (d) return d;
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-/**
- * Rules rendered ahead of time: a run of one chain's rules, already text. Large outputs render each
- * service's own chains as soon as they are lowered, and place the text where the chain belongs.
- */
-export interface RenderedRules extends ArenaRange {
-  readonly chain: string;
-}
-
-/** What the ordering functions place: rules, or runs of rules rendered ahead of time. */
-export type RuleOrText = Rule | RenderedRules;
 
 /**
  * `chains` in compareChains order: each rank on its own, by name (code unit order, as `<` compares).
@@ -74,27 +62,24 @@ export function visitRunsInOrder<T extends { readonly chain: string }>(items: re
 }
 
 /** The service a rule belongs to, from its comment: text up to the first space or ':'. */
-function commentKey(r: RuleOrText): string {
-  if (!('matches' in r)) return '';
+function commentKey(r: Rule): string {
   const c = r.matches.find((x) => x.kind === 'comment');
   if (!c || c.kind !== 'comment') return '';
   const m = /^[^ :]*/.exec(c.text);
   return m ? m[0] : '';
 }
 
-function stableSortByComment<T extends RuleOrText>(rules: T[]): T[] {
+function stableSortByComment(rules: Rule[]): Rule[] {
   return rules
     .map((r, i) => ({ r, i, k: commentKey(r) }))
     .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
     .map((x) => x.r);
 }
 
-const isTail = (r: RuleOrText) => 'matches' in r && isNodePortsTailRule(r);
-
 /** KUBE-SERVICES and KUBE-NODEPORTS hold rules of every service; the canonical order sorts those by service. */
-function byService<T extends RuleOrText>(table: Table['name'], chain: string, list: T[]): T[] {
+function byService(table: Table['name'], chain: string, list: Rule[]): Rule[] {
   if (chain === 'KUBE-NODEPORTS' || (chain === 'KUBE-SERVICES' && table === 'filter')) return stableSortByComment(list);
-  if (chain === 'KUBE-SERVICES' && table === 'nat') return stableSortByComment(list.filter((r) => !isTail(r))).concat(list.filter(isTail));
+  if (chain === 'KUBE-SERVICES' && table === 'nat') return stableSortByComment(list.filter((r) => !isNodePortsTailRule(r))).concat(list.filter(isNodePortsTailRule));
   return list;
 }
 
@@ -104,10 +89,10 @@ function byService<T extends RuleOrText>(table: Table['name'], chain: string, li
  * except that the per-service jumps of KUBE-SERVICES / KUBE-NODEPORTS are sorted by service and
  * the node-port tail rule(s) come last.
  */
-export function canonicalOrder<T extends RuleOrText>(table: Table['name'], chains: readonly string[], items: readonly T[]): { chains: string[]; rules: T[] } {
-  const rules: T[] = [];
+export function canonicalOrder(table: Table['name'], chains: readonly string[], items: readonly Rule[]): { chains: string[]; rules: Rule[] } {
+  const rules: Rule[] = [];
   // The rules of KUBE-SERVICES and KUBE-NODEPORTS are collected (their runs come one after another) and sorted by service.
-  let pending: { chain: string; list: T[] } | undefined;
+  let pending: { chain: string; list: Rule[] } | undefined;
   const flush = () => {
     // A loop, not push(...list): spreading a very long list overflows the call stack.
     if (pending) for (const r of byService(table, pending.chain, pending.list)) rules.push(r);

@@ -1,9 +1,13 @@
 import type { Rule, Table } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
-import { ByteArena, type TextOut } from '../../util/byteText.js';
+import { ByteArena, type ArenaRange, type TextOut } from '../../util/byteText.js';
 import { orderByName } from '../../util/orderByName.js';
-import type { RenderedRules } from './canonicalOrder.js';
 import { lowerParts } from './lowerIptables.js';
+
+/** A run of one per-service chain's rules, rendered into the arena. */
+export interface RenderedRules extends ArenaRange {
+  readonly chain: string;
+}
 
 /** The payload's parts with every service port's own chains already rendered (see prerender). */
 export interface Prerendered {

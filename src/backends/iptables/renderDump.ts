@@ -1,20 +1,20 @@
 import type { Dump } from './parseIptables.js';
-import type { RuleOrText } from './canonicalOrder.js';
+import type { Rule } from '../../ir/iptables.js';
 import { writeRestoreRule } from './writeRestoreRule.js';
 import { writeSaveRule } from './writeSaveRule.js';
-import { ByteChunks, chunksToString, type ByteArena } from '../../util/byteText.js';
+import { ByteChunks, chunksToString } from '../../util/byteText.js';
 import type { OwnInOrder, Prerendered } from './prerender.js';
 
-/** The parts of a dump table the writer needs; rules may include runs rendered ahead of time into `arena`. */
+/** The parts of a dump table the writer needs. */
 interface TableLines {
   readonly name: string;
   readonly chains: readonly { readonly name: string; readonly policy: string }[];
-  readonly rules: readonly RuleOrText[];
+  readonly rules: readonly Rule[];
   readonly deleted: readonly string[];
 }
 
 /** Writes one table's lines in the given spelling. */
-export function writeDumpTable(out: ByteChunks, t: TableLines, style: 'restore' | 'save', v6: boolean, arena?: ByteArena): void {
+export function writeDumpTable(out: ByteChunks, t: TableLines, style: 'restore' | 'save', v6: boolean): void {
   const line = (a: string, b?: string, c?: string, d?: string, e?: string) => {
     out.write(a, b, c, d, e);
     out.endLine();
@@ -22,10 +22,6 @@ export function writeDumpTable(out: ByteChunks, t: TableLines, style: 'restore' 
   line('*', t.name);
   for (const c of t.chains) line(':', c.name, ' ', c.policy, ' [0:0]');
   for (const r of t.rules) {
-    if (!('matches' in r)) {
-      arena!.copyTo(out, r);
-      continue;
-    }
     if (style === 'restore') writeRestoreRule(r, out);
     else writeSaveRule(r, v6, out);
     out.endLine();
@@ -61,10 +57,6 @@ export function writeTableWithOwn(out: ByteChunks, t: TableLines, pre: Prerender
   p = 0;
   for (const r of t.rules) {
     for (; ownFirst(p, r.chain); p++) writeOwn(p);
-    if (!('matches' in r)) {
-      pre.arena.copyTo(out, r);
-      continue;
-    }
     if (style === 'restore') writeRestoreRule(r, out);
     else writeSaveRule(r, v6, out);
     out.endLine();

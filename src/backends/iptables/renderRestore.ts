@@ -1,7 +1,7 @@
-import type { Ruleset } from '../../ir/iptables.js';
+import type { Rule, Ruleset } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteChunks, chunksToString } from '../../util/byteText.js';
-import { chainRank, canonicalTable, type RuleOrText } from './canonicalOrder.js';
+import { chainRank, canonicalTable } from './canonicalOrder.js';
 import { ownInOrder, prerender } from './prerender.js';
 import { writeDumpTable, writeTableWithOwn } from './renderDump.js';
 import { writeRestoreRule } from './writeRestoreRule.js';
@@ -10,7 +10,7 @@ import { writeRestoreRule } from './writeRestoreRule.js';
 const OWN_RANK = chainRank('KUBE-SVC-X');
 
 /** A payload table as the dump writer takes it: the payload declares chains with `-` for a policy. */
-function payloadLines(name: string, chains: readonly string[], rules: readonly RuleOrText[], deleted: readonly string[]) {
+function payloadLines(name: string, chains: readonly string[], rules: readonly Rule[], deleted: readonly string[]) {
   return { name, chains: chains.map((c) => ({ name: c, policy: '-' })), rules, deleted };
 }
 

@@ -2,32 +2,20 @@ import type { DumpTable } from './parseIptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteChunks, chunksToString } from '../../util/byteText.js';
 import { baseRules, NODE_CHAINS } from './baseRules.js';
-import { canonicalTable, visitRunsInOrder, type RuleOrText } from './canonicalOrder.js';
+import { canonicalTable, visitRunsInOrder } from './canonicalOrder.js';
 import { ownInOrder, prerender } from './prerender.js';
 import { sortNames } from '../../util/orderByName.js';
 import { dumpChunks, writeDumpTable, writeTableWithOwn } from './renderDump.js';
-import { BUILTIN_CHAINS, type Rule, type Ruleset, type TableName } from '../../ir/iptables.js';
+import { BUILTIN_CHAINS, type Rule, type Ruleset, type Table, type TableName } from '../../ir/iptables.js';
 import { writeSaveRule } from './writeSaveRule.js';
 
 /** The tables of the view, in iptables-save's order. */
 export const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'filter', 'nat'];
 
 
-/** A payload table whose rules may include runs rendered ahead of time. */
-interface PayloadTable<T extends RuleOrText> {
-  readonly name: TableName;
-  readonly chains: readonly string[];
-  readonly rules: readonly T[];
-}
-
-/** A DumpTable whose rules may include runs rendered ahead of time. */
-interface SaveTable<T extends RuleOrText> extends Omit<DumpTable, 'rules'> {
-  readonly rules: readonly (T | Rule)[];
-}
-
-/** saveTables, for payload rules that may include runs rendered ahead of time. */
-function saveView<T extends RuleOrText>(payload: readonly PayloadTable<T>[], baseRules: Ruleset['baseRules'], extraChains: Ruleset['extraChains']): SaveTable<T>[] {
-  const tables: SaveTable<T>[] = [];
+/** The tables of the node's `iptables-save` view, from the payload tables and the base jumps. */
+function saveView(payload: readonly Table[], baseRules: Ruleset['baseRules'], extraChains: Ruleset['extraChains']): DumpTable[] {
+  const tables: DumpTable[] = [];
   for (const table of SAVE_TABLE_ORDER) {
     const t = payload.find((x) => x.name === table);
     const chains = new Set<string>(t?.chains ?? []);
@@ -39,11 +27,11 @@ function saveView<T extends RuleOrText>(payload: readonly PayloadTable<T>[], bas
     // Code-unit order, exactly as `<` compares.
     const user = sortNames([...chains].filter((c) => !builtins.includes(c)));
     // Base rules lose their `table`; payload rules are plain Rules already and are shared, not copied.
-    const all: (T | Rule)[] = base.map((r) => ({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) }));
+    const all: Rule[] = base.map((r) => ({ chain: r.chain, matches: r.matches, ...(r.target ? { target: r.target } : {}) }));
     for (const r of t?.rules ?? []) all.push(r);
     // Built-in chains in their fixed order, then the others by name; rules of undeclared chains are left out.
     const rankOf = (c: string) => (builtins.includes(c) ? builtins.indexOf(c) : chains.has(c) ? builtins.length : -1);
-    const rules: (T | Rule)[] = [];
+    const rules: Rule[] = [];
     visitRunsInOrder(all, rankOf, (_, start, end, rank) => {
       if (rank >= 0) for (let i = start; i < end; i++) rules.push(all[i]);
     });

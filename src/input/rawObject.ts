@@ -1,7 +1,11 @@
+import type { JsonSpan } from './jsonList.js';
+
 /** One object read from the input, with a way back to where it came from. */
 export interface RawObject {
   readonly value: Readonly<Record<string, unknown>>;
   readonly file: string;
+  /** The object's JSON text, when it is an item of a JSON List (its value is then parsed on first use). */
+  readonly json?: JsonSpan;
   /** 1-based line of a field inside this object (the object's own line for `[]`); computed lazily. */
   readonly locate: (path: readonly (string | number)[]) => number | undefined;
 }

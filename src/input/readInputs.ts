@@ -6,6 +6,7 @@ import type { YAMLException } from 'js-yaml';
 import { yaml } from './yaml.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { Locator } from './locator.js';
+import { splitJsonList } from './jsonList.js';
 import type { RawObject } from './rawObject.js';
 
 export interface InputResult {
@@ -96,7 +97,9 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
     diagnostics.push(diag('KPC003', 'the input is not valid UTF-8 text', { file }));
     return;
   }
-  let text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const ascii = isAscii(bytes);
+  if (ascii && readJsonList(file, bytes, objects)) return;
+  let text = bytes.toString(ascii ? 'latin1' : 'utf8');
   // Up to two leading byte order marks are dropped.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -122,6 +125,29 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
     docs = parseYaml(text, file, diagnostics);
   }
   docs.forEach((doc, index) => addDocument(file, doc, index, locator, objects, diagnostics));
+}
+
+/**
+ * A JSON List's items, each parsed only when first looked at (a reader of the item's bytes may
+ * never need to); false when the text is not a well-formed JSON List (see splitJsonList).
+ */
+function readJsonList(file: string, bytes: Buffer, objects: RawObject[]): boolean {
+  const items = splitJsonList(bytes);
+  if (!items) return false;
+  let locator: Locator | undefined;
+  const lines = (): Locator => (locator ??= new Locator(bytes.toString('latin1')));
+  items.forEach((json, i) => {
+    let value: Record<string, unknown> | undefined;
+    objects.push({
+      file,
+      json,
+      get value() {
+        return (value ??= JSON.parse(bytes.toString('latin1', json.start, json.end)) as Record<string, unknown>);
+      },
+      locate: (path) => lines().lineOf(0, ['items', i, ...path]),
+    });
+  });
+  return true;
 }
 
 function jsonReason(e: unknown): string {

@@ -3,6 +3,7 @@ import type { RawObject } from '../input/rawObject.js';
 import { decodeEndpointSlice } from './decodeEndpointSlice.js';
 import { decodeNode } from './decodeNode.js';
 import { decodeService } from './decodeService.js';
+import { jsonEndpointSlice } from './jsonEndpointSlice.js';
 import type { EndpointSlice, NodeObject, Service } from './types.js';
 
 /** The typed objects of one input, plus KubeProxyConfiguration documents left raw for the settings stage. */
@@ -34,6 +35,12 @@ export function decodeObjects(objects: readonly RawObject[]): { cluster: Cluster
   };
 
   for (const raw of objects) {
+    // A List item's bytes are read directly when they hold a well-formed EndpointSlice.
+    const fromJson = raw.json && jsonEndpointSlice(raw.json, raw.file);
+    if (fromJson) {
+      if (!duplicate(`eps/${fromJson.namespace}/${fromJson.name}`, raw, `EndpointSlice ${fromJson.namespace}/${fromJson.name}`)) slices.push(fromJson);
+      continue;
+    }
     const kind = raw.value.kind;
     const apiVersion = raw.value.apiVersion;
     if (typeof kind !== 'string' || kind === '' || typeof apiVersion !== 'string' || apiVersion === '') {

@@ -14,7 +14,8 @@ import { PROTOCOLS, SERVICE_NAME_LABEL, type EndpointSlice, type Protocol, type 
 
 const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
 const isMapping = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const NO_ZONES: readonly string[] = Object.freeze([]);
+/** The zone hints of an endpoint without any (shared: most endpoints have none). */
+export const NO_ZONES: readonly string[] = Object.freeze([]);
 
 /** Each item of an optional list through `read`; undefined when the list or any item is not as expected. */
 function quickList<T>(value: unknown, read: (item: unknown) => T | undefined): T[] | undefined {

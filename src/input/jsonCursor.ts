@@ -1,0 +1,154 @@
+import { skipSpace } from './jsonList.js';
+
+/*
+ * Steps through JSON text that splitJsonList has already checked against the grammar, reading
+ * only the values a caller asks for. Readers return FAIL for a value of another type (the
+ * cursor then stays on it: the caller gives up), and null for JSON null.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+export const FAIL = Symbol('not the expected shape');
+export type Read<T> = T | typeof FAIL;
+
+/** A Buffer's latin1 decoder without toString's argument checks (ASCII text: one byte, one character). */
+const latin1 = (b: Buffer, start: number, end: number): string => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, end);
+
+export class JsonCursor {
+  /** Start of the last key read by nextKey (after its quote). */
+  key = 0;
+  /** Whether the last string stepped over held an escape. */
+  escaped = false;
+
+  constructor(readonly b: Buffer, public i: number) {}
+
+  /** The next byte after white space. */
+  peek(): number {
+    this.i = skipSpace(this.b, this.i);
+    return this.b[this.i];
+  }
+
+  /** The end of the string that starts at the cursor; `escaped` tells whether it holds a backslash. */
+  private stringEnd(): number {
+    const b = this.b;
+    let i = this.i + 1;
+    // Strings here are short (names, addresses): a plain loop beats a native search per string.
+    for (;;) {
+      const c = b[i];
+      if (c === QUOTE) { this.escaped = false; return i + 1; }
+      if (c === BACKSLASH) break;
+      i++;
+    }
+    this.escaped = true;
+    for (;;) {
+      const c = b[i];
+      if (c === QUOTE) return i + 1;
+      i += c === BACKSLASH ? 2 : 1;
+    }
+  }
+
+  string(): Read<string | null> {
+    const b = this.b;
+    const c = this.peek();
+    if (c === 0x6e) { this.i += 4; return null; }
+    if (c !== QUOTE) return FAIL;
+    const start = this.i;
+    const end = this.stringEnd();
+    this.i = end;
+    return this.escaped ? (JSON.parse(latin1(b, start, end)) as string) : latin1(b, start + 1, end - 1);
+  }
+
+  boolean(): Read<boolean | null> {
+    const c = this.peek();
+    if (c === 0x74) { this.i += 4; return true; }
+    if (c === 0x66) { this.i += 5; return false; }
+    if (c === 0x6e) { this.i += 4; return null; }
+    return FAIL;
+  }
+
+  number(): Read<number | null> {
+    const b = this.b;
+    const c = this.peek();
+    if (c === 0x6e) { this.i += 4; return null; }
+    if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) return FAIL;
+    const start = this.i;
+    let i = start + 1;
+    for (;;) {
+      const d = b[i];
+      if ((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) i++;
+      else break;
+    }
+    this.i = i;
+    return Number(latin1(b, start, i));
+  }
+
+  /** Steps over one value of any kind. */
+  skip(): void {
+    const b = this.b;
+    const c = this.peek();
+    if (c === QUOTE) { this.i = this.stringEnd(); return; }
+    if (c !== 0x7b && c !== 0x5b) {
+      let i = this.i + 1;
+      for (;;) {
+        const d = b[i];
+        if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+        i++;
+      }
+      this.i = i;
+      return;
+    }
+    let depth = 0;
+    for (;;) {
+      const d = b[this.i];
+      if (d === QUOTE) { this.i = this.stringEnd(); continue; }
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if ((d === 0x7d || d === 0x5d) && --depth === 0) { this.i++; return; }
+      this.i++;
+    }
+  }
+
+  /** Enters an object (`{`) or array (`[`): true; null (stepped over) for JSON null; FAIL for anything else. */
+  open(bracket: 0x7b | 0x5b): Read<true | null> {
+    const c = this.peek();
+    if (c === bracket) { this.i++; return true; }
+    if (c === 0x6e) { this.i += 4; return null; }
+    return FAIL;
+  }
+
+  /**
+   * In an object: the length of the next key (its start in `key`), with the cursor on its value;
+   * -1 when the object ends (stepped over), -2 for a key with an escape (the caller gives up).
+   */
+  nextKey(): number {
+    const b = this.b;
+    let c = this.peek();
+    if (c === 0x7d) { this.i++; return -1; }
+    if (c === 0x2c) { this.i++; c = this.peek(); }
+    const start = this.i;
+    const end = this.stringEnd();
+    if (this.escaped) return -2;
+    this.key = start + 1;
+    this.i = end;
+    this.peek();
+    this.i++; // the colon
+    return end - start - 2;
+  }
+
+  /** Whether the key nextKey read (of length `len`) is `word`. */
+  keyIs(len: number, word: string): boolean {
+    if (len !== word.length) return false;
+    const b = this.b;
+    const at = this.key;
+    for (let k = 0; k < len; k++) if (b[at + k] !== word.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** In an array: true with the cursor on the next element, false when the array ends (stepped over). */
+  nextItem(): boolean {
+    const c = this.peek();
+    if (c === 0x5d) { this.i++; return false; }
+    if (c === 0x2c) this.i++;
+    return true;
+  }
+}

@@ -1,4 +1,5 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Rule } from '../ir/iptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { diffAnnotated } from '../diff/diffStates.js';
 import { nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
@@ -63,8 +64,10 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
   let newState: RuleState;
   if (a.model && b.model) {
     const pair = lowerPair(a.model, b.model, 'diff');
-    oldState = stateFromRuleset(pair.oldRules, { allChains });
-    newState = stateFromRuleset(pair.newRules, { allChains });
+    // The two rulesets share the rule objects of what did not change: make their keys once.
+    const keys = new Map<Rule, string>();
+    oldState = stateFromRuleset(pair.oldRules, { allChains, keys });
+    newState = stateFromRuleset(pair.newRules, { allChains, keys });
   } else {
     oldState = a.state ?? a.compiled ?? compiledState(a.model!, allChains);
     newState = b.state ?? b.compiled ?? compiledState(b.model!, allChains);

@@ -7,7 +7,7 @@ import { stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } fr
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
-import { loadNodeView } from './loadNodeView.js';
+import { loadNodeView, type NodeViewBase } from './loadNodeView.js';
 import { readTextFile } from './readTextFile.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
@@ -31,6 +31,8 @@ export interface SideRequest {
 interface Loaded {
   readonly side?: Side;
   readonly diagnostics: Diagnostic[];
+  /** For manifests loaded with `share.record`: what a load of the other state can take over. */
+  readonly base?: NodeViewBase;
 }
 
 /** A rules dump starts (after comments and blank lines) with a `*table` line. */
@@ -66,7 +68,7 @@ async function isRules(req: SideRequest): Promise<boolean> {
  * `reference` (the other side's compiled state), a dump's chains that read exactly as the
  * reference's are not parsed (see stateFromDumpText). `rules` is the side's kind when already known.
  */
-export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], reference?: RuleState, rules?: boolean): Promise<Loaded> {
+export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], reference?: RuleState, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
   if (rules ?? (await isRules(req))) {
     const text = await readTextFile(req.path, req.cwd, diagnostics);
@@ -80,9 +82,9 @@ export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], ref
     diagnostics.push(...parsed.diagnostics);
     return { side: parsed.dump ? { state: stateFromDump(parsed.dump, req.common.family, { allChains: req.allChains }) } : undefined, diagnostics };
   }
-  const view = await loadNodeView({ paths: [req.path], ...req.common }, { cwd: req.cwd, readStdin });
+  const view = await loadNodeView({ paths: [req.path], ...req.common }, { cwd: req.cwd, readStdin }, share);
   diagnostics.push(...view.diagnostics);
-  return { side: view.model ? { model: view.model } : undefined, diagnostics };
+  return { side: view.model ? { model: view.model } : undefined, diagnostics, base: view.base };
 }
 
 /** The state of compiled rules as a diff compares them (iptables backend). */
@@ -108,6 +110,18 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
       return oldRules
         ? { a: dump.side, b: m, diagnostics: [...dump.diagnostics, ...manifests.diagnostics] }
         : { a: m, b: dump.side, diagnostics: [...manifests.diagnostics, ...dump.diagnostics] };
+    }
+    if (!oldRules) {
+      // Two states of one cluster: NEW first, then OLD decoded and modelled only where it differs.
+      // Shared objects name NEW's file, so an OLD with a diagnostic naming such a file is read
+      // again on its own.
+      const next = await loadSide(newReq, io.readStdin, undefined, false, { record: true });
+      let old = await loadSide(oldReq, io.readStdin, undefined, false, { from: next.base });
+      const newFiles = next.base?.files;
+      if (newFiles && oldReq.path !== newReq.path && old.diagnostics.some((d) => d.file !== undefined && newFiles.has(d.file))) {
+        old = await loadSide(oldReq, io.readStdin, undefined, false);
+      }
+      return { a: old.side, b: next.side, diagnostics: [...old.diagnostics, ...next.diagnostics] };
     }
   }
   const old = await loadSide(oldReq, io.readStdin);

@@ -3,8 +3,9 @@ import { isAbsolute, join } from 'node:path';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, readInputs, type InputHost } from '../input/readInputs.js';
 import type { RawObject } from '../input/rawObject.js';
-import { decodeObjects, type Cluster } from '../k8s/decodeObjects.js';
-import { buildModel } from '../model/buildModel.js';
+import { decodeObjects, type Cluster, type DecodedItem } from '../k8s/decodeObjects.js';
+import { decodedTwins } from '../k8s/decodedTwins.js';
+import { buildModel, type ModelReuse } from '../model/buildModel.js';
 import type { NodeModel } from '../model/types.js';
 import type { Family } from '../util/ip.js';
 import { resolveSettings } from '../settings/resolveSettings.js';
@@ -44,19 +45,39 @@ export interface NodeViewRequest {
   readonly family: Family;
 }
 
-/** input -> k8s -> settings -> model: everything up to the backend, with all diagnostics. */
-/** Reads and decodes in its own frame, so the raw objects (the bulk of a large input) can be freed before the model is built. */
-async function readAndDecode(paths: readonly string[], host: InputHost, diagnostics: Diagnostic[]): Promise<ReturnType<typeof decodeObjects>> {
-  const input = await readInputs(paths, host);
-  diagnostics.push(...input.diagnostics);
-  const decoded = decodeObjects(input.objects);
-  diagnostics.push(...decoded.diagnostics);
-  return decoded;
+/**
+ * What one load leaves for loading a second state of the same cluster (a diff's other side): the
+ * decoded items and the model's per-Service parts, taken over where the second input is the same.
+ */
+export interface NodeViewBase {
+  /** The decoded form of an item with the same bytes as one of this load's (see decodedTwins). */
+  readonly twin: (raw: RawObject) => DecodedItem | undefined;
+  /** The files this load read items from. */
+  readonly files: ReadonlySet<string>;
+  readonly model?: ModelReuse;
 }
 
-export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promise<{ model?: NodeModel; settings?: NodeSettings; cluster?: Cluster; diagnostics: Diagnostic[] }> {
+/** Reads and decodes in its own frame, so the raw objects (the bulk of a large input) can be freed before the model is built. */
+async function readAndDecode(paths: readonly string[], host: InputHost, diagnostics: Diagnostic[], share?: { from?: NodeViewBase; record?: boolean }): Promise<ReturnType<typeof decodeObjects> & { twins?: Pick<NodeViewBase, 'twin' | 'files'> }> {
+  const input = await readInputs(paths, host);
+  diagnostics.push(...input.diagnostics);
+  const items = share?.record ? new Map<RawObject, DecodedItem>() : undefined;
+  const decoded = decodeObjects(input.objects, { twin: share?.from?.twin, record: items });
+  diagnostics.push(...decoded.diagnostics);
+  // The lookup keeps byte spans and decoded objects, not the raw objects (nor their parsed values).
+  const twins = items && { twin: decodedTwins(items), files: new Set([...items.keys()].map((r) => r.file)) };
+  return { ...decoded, twins };
+}
+
+/**
+ * input -> k8s -> settings -> model: everything up to the backend, with all diagnostics. With
+ * `share.record`, the result carries a base for a second load; with `share.from`, this load takes
+ * over what it has in common with such a base (the caller reloads without it if that load has any
+ * diagnostic, since shared objects name the base's file).
+ */
+export async function loadNodeView(req: NodeViewRequest, host: InputHost, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<{ model?: NodeModel; settings?: NodeSettings; cluster?: Cluster; base?: NodeViewBase; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
-  const decoded = await readAndDecode(req.paths, host, diagnostics);
+  const decoded = await readAndDecode(req.paths, host, diagnostics, share);
   const configs = [...decoded.cluster.proxyConfigs];
   if (req.configFile) {
     const c = await readConfigFile(req.configFile, host);
@@ -66,7 +87,8 @@ export async function loadNodeView(req: NodeViewRequest, host: InputHost): Promi
   const resolved = resolveSettings({ ...req.flags, family: req.family }, configs, decoded.cluster.nodes);
   diagnostics.push(...resolved.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  const built = buildModel(decoded.cluster, resolved.settings);
+  const built = buildModel(decoded.cluster, resolved.settings, { reuse: share?.from?.model, record: share?.record });
   diagnostics.push(...built.diagnostics);
-  return { model: built.model, settings: resolved.settings, cluster: decoded.cluster, diagnostics };
+  const base = decoded.twins && { ...decoded.twins, model: built.reuse };
+  return { model: built.model, settings: resolved.settings, cluster: decoded.cluster, base, diagnostics };
 }

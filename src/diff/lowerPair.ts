@@ -1,6 +1,6 @@
 import type { Ruleset } from '../ir/iptables.js';
 import type { NodeModel } from '../model/types.js';
-import { lowerIptables, LARGE_CLUSTER_ENDPOINTS } from '../backends/iptables/lowerIptables.js';
+import { lowerIptables, LARGE_CLUSTER_ENDPOINTS, type EntryCache } from '../backends/iptables/lowerIptables.js';
 import { changedServices, nodeFingerprint } from './restoreDelta.js';
 
 /**
@@ -19,5 +19,7 @@ export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'di
   const order = purpose === 'diff' ? 'none' : 'canonical';
   if (!partial) return { oldRules: lowerIptables(oldModel, undefined, order), newRules: lowerIptables(newModel, undefined, order), changed };
   const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
-  return { oldRules: lowerIptables(oldModel, skip, order), newRules: lowerIptables(newModel, skip, order), changed };
+  // Same node-level settings: a service port object both models share has the same entry rules.
+  const entries: EntryCache = new Map();
+  return { oldRules: lowerIptables(oldModel, skip, order, entries), newRules: lowerIptables(newModel, skip, order, entries), changed };
 }

@@ -44,6 +44,11 @@ function canonicalRules(table: string, chain: string, rules: Rule[]): Rule[] {
 export interface StateOptions {
   /** Keep chains that kube-proxy does not own (INPUT, other software's chains…). */
   readonly allChains?: boolean;
+  /**
+   * Keys already made, per rule object: two states built from rulesets that share rule objects
+   * (see lowerPair) then make each shared key once, and hold the same string on both sides.
+   */
+  readonly keys?: Map<Rule, string>;
 }
 
 /** kube-proxy's own chains: KUBE-* except the monitor's canaries, which carry no rules. */
@@ -57,7 +62,16 @@ function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<s
     if (!opts.allChains && !isKubeProxyChain(name)) continue;
     const ordered = canonicalRules(table, name, rules);
     const keys = new Array<string>(ordered.length);
-    for (let i = 0; i < ordered.length; i++) keys[i] = saveRuleLine(ordered[i], v6);
+    const made = opts.keys;
+    if (made) {
+      for (let i = 0; i < ordered.length; i++) {
+        let k = made.get(ordered[i]);
+        if (k === undefined) made.set(ordered[i], (k = saveRuleLine(ordered[i], v6)));
+        keys[i] = k;
+      }
+    } else {
+      for (let i = 0; i < ordered.length; i++) keys[i] = saveRuleLine(ordered[i], v6);
+    }
     // Joined, not glued: a flat key is hashed and compared without being copied first.
     chains.set([table, '/', name].join(''), { table, name, rules: ordered, keys });
   }

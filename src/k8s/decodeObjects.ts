@@ -14,8 +14,22 @@ export interface Cluster {
   readonly proxyConfigs: readonly RawObject[];
 }
 
-/** Decodes and validates raw objects; other kinds are skipped with one note per kind. */
-export function decodeObjects(objects: readonly RawObject[]): { cluster: Cluster; diagnostics: Diagnostic[] } {
+/** What a Service or EndpointSlice item decoded to (kept to be reused by an identical item elsewhere). */
+export type DecodedItem = { readonly service: Service } | { readonly slice: EndpointSlice };
+
+export interface DecodeOptions {
+  /** The decoded form of an identical item read before (see decodedTwins), if any. */
+  readonly twin?: (raw: RawObject) => DecodedItem | undefined;
+  /** Receives each Service and EndpointSlice item's decoded form. */
+  readonly record?: Map<RawObject, DecodedItem>;
+}
+
+/**
+ * Decodes and validates raw objects; other kinds are skipped with one note per kind. An item with
+ * a twin takes the twin's objects as they are, so what is reused is also shared (a diff then
+ * sees an unchanged Service as the same object on both sides).
+ */
+export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions = {}): { cluster: Cluster; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const services: Service[] = [];
   const slices: EndpointSlice[] = [];
@@ -34,11 +48,27 @@ export function decodeObjects(objects: readonly RawObject[]): { cluster: Cluster
     return false;
   };
 
+  // Only items read without any diagnostic are recorded: a twin must not hide a warning.
+  const addService = (service: Service, raw: RawObject, clean = true): void => {
+    if (clean) opts.record?.set(raw, { service });
+    if (!duplicate(`svc/${service.namespace}/${service.name}`, raw, `Service ${service.namespace}/${service.name}`)) services.push(service);
+  };
+  const addSlice = (slice: EndpointSlice, raw: RawObject, clean = true): void => {
+    if (clean) opts.record?.set(raw, { slice });
+    if (!duplicate(`eps/${slice.namespace}/${slice.name}`, raw, `EndpointSlice ${slice.namespace}/${slice.name}`)) slices.push(slice);
+  };
+
   for (const raw of objects) {
+    const twin = opts.twin?.(raw);
+    if (twin) {
+      if ('service' in twin) addService(twin.service, raw);
+      else addSlice(twin.slice, raw);
+      continue;
+    }
     // A List item's bytes are read directly when they hold a well-formed EndpointSlice.
     const fromJson = raw.json && jsonEndpointSlice(raw.json, raw.file);
     if (fromJson) {
-      if (!duplicate(`eps/${fromJson.namespace}/${fromJson.name}`, raw, `EndpointSlice ${fromJson.namespace}/${fromJson.name}`)) slices.push(fromJson);
+      addSlice(fromJson, raw);
       continue;
     }
     const kind = raw.value.kind;
@@ -52,11 +82,11 @@ export function decodeObjects(objects: readonly RawObject[]): { cluster: Cluster
     if (kind === 'Service' && group === '') {
       const { service, diagnostics: ds } = decodeService(raw);
       diagnostics.push(...ds);
-      if (service && !duplicate(`svc/${service.namespace}/${service.name}`, raw, `Service ${service.namespace}/${service.name}`)) services.push(service);
+      if (service) addService(service, raw, ds.length === 0);
     } else if (kind === 'EndpointSlice' && group === 'discovery.k8s.io') {
       const { slice, diagnostics: ds } = decodeEndpointSlice(raw);
       diagnostics.push(...ds);
-      if (slice && !duplicate(`eps/${slice.namespace}/${slice.name}`, raw, `EndpointSlice ${slice.namespace}/${slice.name}`)) slices.push(slice);
+      if (slice) addSlice(slice, raw, ds.length === 0);
     } else if (kind === 'Node' && group === '') {
       const { node, diagnostics: ds } = decodeNode(raw);
       diagnostics.push(...ds);

@@ -65,15 +65,26 @@ function uniqueByHostPort(endpoints: Endpoint[]): Endpoint[] {
   return out;
 }
 
-/** Endpoints per `ns/name|portName|protocol`, sorted by hostPort and de-duplicated (see uniqueByHostPort). */
+/** The slices of `family` that name a Service, per `ns/service`, each list in slice-name order. */
+function slicesByService(slices: readonly EndpointSlice[], family: Family): Map<string, EndpointSlice[]> {
+  const out = new Map<string, EndpointSlice[]>();
+  for (const slice of sortedBy(slices, (x) => `${x.namespace}/${x.name}`)) {
+    if (slice.addressType !== family || slice.serviceName === '') continue;
+    const key = `${slice.namespace}/${slice.serviceName}`;
+    const list = out.get(key);
+    if (list) list.push(slice);
+    else out.set(key, [slice]);
+  }
+  return out;
+}
+
+/** One Service's endpoints per `portName|protocol`, sorted by hostPort and de-duplicated (see uniqueByHostPort). */
 function collectEndpoints(slices: readonly EndpointSlice[], family: Family, nodeName: string): Map<string, Endpoint[]> {
   const out = new Map<string, Endpoint[]>();
-  const sorted = sortedBy(slices, (x) => `${x.namespace}/${x.name}`);
-  for (const slice of sorted) {
-    if (slice.addressType !== family || slice.serviceName === '') continue;
+  for (const slice of slices) {
     for (const port of slice.ports) {
       if (port.name === null || port.port === null || port.port === 0) continue;
-      const key = `${slice.namespace}/${slice.serviceName}|${port.name}|${port.protocol}`;
+      const key = `${port.name}|${port.protocol}`;
       let list = out.get(key);
       if (!list) out.set(key, (list = []));
       for (const ep of slice.endpoints) {
@@ -98,13 +109,28 @@ function collectEndpoints(slices: readonly EndpointSlice[], family: Family, node
 }
 
 /**
+ * What a model was built from, per Service object: the slices read for it and the service ports
+ * made. A second model built with the same settings takes the ports of a Service whose object
+ * and slices are the very same objects (see decodeObjects' twins) instead of building them again.
+ */
+export interface ModelReuse {
+  readonly settings: string;
+  readonly services: ReadonlyMap<Service, { readonly slices: readonly EndpointSlice[]; readonly ports: readonly ServicePort[] }>;
+}
+
+const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
  * Resolves Services and EndpointSlices into the node's view for one IP family: the only input the
  * backends read. Warnings (slices without a Service…) come back as diagnostics.
  */
-export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeModel; diagnostics: Diagnostic[] } {
+export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly reuse?: ModelReuse; readonly record?: boolean } = {}): { model: NodeModel; diagnostics: Diagnostic[]; reuse?: ModelReuse } {
   const diagnostics: Diagnostic[] = [];
   const family = s.family;
-  const endpointsByPort = collectEndpoints(cluster.slices, family, s.nodeName);
+  const slicesOf = slicesByService(cluster.slices, family);
+  const settingsKey = opts.reuse || opts.record ? JSON.stringify(s) : '';
+  const reuse = opts.reuse?.settings === settingsKey ? opts.reuse.services : undefined;
+  const record = opts.record ? new Map<Service, { slices: readonly EndpointSlice[]; ports: readonly ServicePort[] }>() : undefined;
   const zone = s.nodeLabels[ZONE_LABEL] ?? '';
   const ipModeGate = gateEnabled(s, 'LoadBalancerIPMode');
   const nodeIP = ipsOfFamily(s.nodeIPs, family)[0] ?? '';
@@ -121,6 +147,15 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
     if (svc.type === 'ExternalName' || svc.clusterIP === '' || svc.clusterIP === 'None') continue;
     const clusterIP = clusterIPFor(svc, family);
     if (!clusterIP) continue;
+    const mySlices = slicesOf.get(`${svc.namespace}/${svc.name}`) ?? [];
+    const before = reuse?.get(svc);
+    if (before && sameList(before.slices, mySlices)) {
+      servicePorts.push(...before.ports);
+      record?.set(svc, before);
+      continue;
+    }
+    const endpointsByPort = collectEndpoints(mySlices, family, s.nodeName);
+    const first = servicePorts.length;
     const externallyAccessibleService = svc.type === 'LoadBalancer' || svc.type === 'NodePort' || (svc.type === 'ClusterIP' && svc.externalIPs.length > 0);
     const externalPolicyLocal = externallyAccessibleService && svc.externalTrafficPolicy === 'Local';
     const internalPolicyLocal = svc.internalTrafficPolicy === 'Local';
@@ -137,7 +172,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
     );
     for (const p of [...svc.ports].sort((a, b) => byText(`${a.name}|${a.protocol}`, `${b.name}|${b.protocol}`))) {
       const id = `${svc.namespace}/${svc.name}${p.name ? `:${p.name}` : ''}`;
-      const endpoints = endpointsByPort.get(`${svc.namespace}/${svc.name}|${p.name}|${p.protocol}`) ?? [];
+      const endpoints = endpointsByPort.get(`${p.name}|${p.protocol}`) ?? [];
       const externallyAccessible = p.nodePort !== 0 || loadBalancerVIPs.length > 0 || externalIPs.length > 0;
       const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
       const usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && externallyAccessible);
@@ -165,6 +200,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
         ...cat,
       });
     }
+    record?.set(svc, { slices: mySlices, ports: servicePorts.slice(first) });
   }
   const totalEndpoints = servicePorts.reduce((n, sp) => n + sp.endpoints.length, 0);
 
@@ -176,6 +212,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings): { model: NodeMode
 
   return {
     diagnostics,
+    reuse: record && { settings: settingsKey, services: record },
     model: {
       family,
       nodeName: s.nodeName,

@@ -16,13 +16,20 @@ export interface OwnChains {
 }
 
 /**
+ * Entry rules per service port object, for lowering two models with the same node-level settings
+ * that share service port objects (two states of one cluster): the second lowering takes the
+ * first's rules, so both sides hold the very same rule objects for what did not change.
+ */
+export type EntryCache = Map<ServicePort, { readonly filter: readonly Rule[]; readonly nat: readonly Rule[] }>;
+
+/**
  * Lowers the node model in two parts, neither in canonical order yet: the tables without the
  * per-service chains (fixed chains, and every service's rules in KUBE-SERVICES, KUBE-NODEPORTS and
  * the filter chains), returned; and each service port's own chains, handed to `own` as soon as
  * they are built. No chain is in both parts, so ordering the parts together or apart gives the
  * same tables; a caller that renders `own` at once never holds every service's rules.
  */
-export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipOwn?: (sp: ServicePort) => boolean): { filter: Table; nat: Table } {
+export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipOwn?: (sp: ServicePort) => boolean, entries?: EntryCache): { filter: Table; nat: Table } {
   const largeCluster = m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const filterChains: string[] = [...FILTER_CHAINS];
   const filterRules: Rule[] = [];
@@ -33,7 +40,11 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipO
   }
   for (const sp of m.servicePorts) {
     const plan = planService(sp);
-    const entry = serviceEntryRules(plan, m);
+    let entry = entries?.get(sp);
+    if (!entry) {
+      entry = serviceEntryRules(plan, m);
+      entries?.set(sp, entry);
+    }
     filterRules.push(...entry.filter);
     natRules.push(...entry.nat);
     if (!skipOwn?.(sp)) own(serviceChainRules(plan, m, largeCluster));
@@ -53,14 +64,14 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipO
  * With `order: 'none'` the tables keep the order rules were built in (each chain's own rules in
  * their order): enough for a comparison, which groups rules by chain itself.
  */
-export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean, order: 'canonical' | 'none' = 'canonical'): Ruleset {
+export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean, order: 'canonical' | 'none' = 'canonical', entries?: EntryCache): Ruleset {
   const natChains: string[] = [];
   const natRules: Rule[] = [];
   const parts = lowerParts(m, (own) => {
     // Loops, not push(...list): a long list overflows the call stack.
     for (const c of own.chains) natChains.push(c);
     for (const r of own.rules) natRules.push(r);
-  }, skipOwn);
+  }, skipOwn, entries);
   const nat = parts.nat;
   const tables: Table[] = [parts.filter, { ...nat, chains: nat.chains.concat(natChains), rules: nat.rules.concat(natRules) }];
   const payload = order === 'canonical' ? tables.map(canonicalTable) : tables;

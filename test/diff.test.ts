@@ -8,7 +8,8 @@ import { changedServices } from '../src/diff/restoreDelta.js';
 import { loadNodeView } from '../src/cli/loadNodeView.js';
 import { commonOptions } from '../src/cli/commonOptions.js';
 import { stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } from '../src/diff/ruleState.js';
-import { diffAnnotated } from '../src/diff/diffStates.js';
+import { diffAnnotated, diffStates } from '../src/diff/diffStates.js';
+import { annotateChains } from '../src/diff/annotate.js';
 import { parseIptables } from '../src/backends/iptables/parseIptables.js';
 import { compiledState } from '../src/cli/loadDiffSide.js';
 import { lowerIptables } from '../src/backends/iptables/lowerIptables.js';
@@ -174,6 +175,52 @@ describe('stateFromRuleset (a compiled state without putting it in save order fi
       }
     });
   }
+});
+
+describe('annotateChains with an interest names those chains exactly as a full reading does', () => {
+  const states = new Map<string, RuleState>();
+  const stateOf = async (name: string, dir: string, args: readonly string[]) => {
+    if (!states.has(name)) {
+      const run = await runCli(['compile', dir, ...args, '--format', 'model']);
+      expect(run.code).toBe(0);
+      states.set(name, compiledState(JSON.parse(run.stdout) as NodeModel, false));
+    }
+    return states.get(name)!;
+  };
+  const fixtures = listFixtures().filter((x) => x.backend === 'iptables' && x.family === 'ipv4');
+  const pairs: [string, string][] = fixtures.map((f, i) => [f.name, fixtures[(i + 1) % fixtures.length].name]);
+  for (let n = 1; n <= 7; n++) pairs.push([`step-${n - 1}`, `step-${n}`]);
+  it.each(pairs)('%s -> %s', async (x, y) => {
+    const load = (name: string) => {
+      const f = fixtures.find((g) => g.name === name);
+      return f ? stateOf(name, f.dir, f.args) : stateOf(name, step(Number(name.slice(5))), seqArgs);
+    };
+    const pair = [await load(x), await load(y)];
+    const interest = new Set(diffStates(pair[0], pair[1]).changes.map((c) => c.chain));
+    const full = annotateChains(pair);
+    const some = annotateChains(pair, interest);
+    named += [...interest].filter((c) => full.has(c)).length;
+    for (const c of interest) expect(some.get(c), c).toBe(full.get(c));
+  });
+  it.each(fixtures.map((f) => f.name))('%s with one chain of each hashed kind shortened', async (name) => {
+    const f = fixtures.find((g) => g.name === name)!;
+    const state = await stateOf(name, f.dir, f.args);
+    for (const prefix of ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-']) {
+      const victim = [...state.chains.values()].find((c) => c.name.startsWith(prefix) && c.rules.length > 0);
+      if (!victim) continue;
+      const chains = new Map(state.chains);
+      chains.set(`${victim.table}/${victim.name}`, { ...victim, keys: victim.keys.slice(1), rules: victim.rules.slice(1) });
+      const pair = [state, { ...state, chains }];
+      const full = annotateChains(pair);
+      const some = annotateChains(pair, new Set([victim.name]));
+      if (full.has(victim.name)) named++;
+      expect(some.get(victim.name), victim.name).toBe(full.get(victim.name));
+    }
+  });
+  let named = 0;
+  it('is exercised: the pairs above have hundreds of named chains between them', () => {
+    expect(named).toBeGreaterThan(200);
+  });
 });
 
 describe('stateFromDumpText (a dump read against the compiled rules) gives the same diff as a full read', () => {

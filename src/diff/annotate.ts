@@ -26,8 +26,25 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
   if (interest && interest.size === 0) return new Map();
   const service = new Map<string, string>();
   const endpoint = new Map<string, string>();
-  const hashes = interest ? new Set([...interest].map(hashOf).filter((h): h is string => h !== undefined)) : undefined;
-  const wantedHash = (chain: string) => { const h = hashOf(chain); return h !== undefined && (!hashes || hashes.has(h)); };
+  // With `interest`: the hashed chains of interest and their siblings, by name (one lookup per entry rule).
+  let wanted: Set<string> | undefined;
+  if (interest) {
+    wanted = new Set();
+    for (const c of interest) {
+      const h = hashOf(c);
+      if (h !== undefined) for (const prefix of SIBLING_PREFIXES) wanted.add(prefix + h);
+    }
+  }
+  if (wanted && interest) {
+    // A SEP chain of interest takes its service from the SVC chains jumping to it (its own rules
+    // carry no comment in large-cluster mode), which take theirs from the entry rules: want those too.
+    for (const s of states) for (const c of s.chains.values()) {
+      const h = hashOf(c.name);
+      if (h === undefined || wanted.has(c.name)) continue;
+      if (c.rules.some((r) => r.target?.kind === 'jump' && interest.has(r.target.chain))) for (const prefix of SIBLING_PREFIXES) wanted.add(prefix + h);
+    }
+  }
+  const wantedHash = (chain: string) => (wanted ? wanted.has(chain) : hashOf(chain) !== undefined);
   // Two passes: the second lets SEP chains inherit the service of the SVC chain that jumps to them.
   for (let pass = 0; pass < 2; pass++) for (const s of states) {
     for (const c of s.chains.values()) {

@@ -96,16 +96,19 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
   return { changes, summary: { chainsAdded, chainsRemoved, rulesAdded, rulesRemoved } };
 }
 
+/** The keys of the chains that differ between two states. */
+function changedChains(oldState: RuleState, newState: RuleState): Set<string> {
+  const out = new Set<string>();
+  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((k, i) => k === y[i]);
+  for (const [key, a] of oldState.chains) {
+    const b = newState.chains.get(key);
+    if (a !== b && (!b || !same(a.keys, b.keys))) out.add(a.name);
+  }
+  for (const [key, b] of newState.chains) if (!oldState.chains.has(key)) out.add(b.name);
+  return out;
+}
+
 /** diffStates with every changed chain named after what it serves (reading only what changed). */
 export function diffAnnotated(oldState: RuleState, newState: RuleState): DiffResult {
-  const plain = diffStates(oldState, newState);
-  const labels = annotateChains([oldState, newState], new Set(plain.changes.map((c) => c.chain)));
-  // Keep the field order of the schema: service right after chain.
-  const named = (c: Change): Change => {
-    const service = labels.get(c.chain);
-    if (service === undefined) return c;
-    const { type, table, chain, ...rest } = c;
-    return { type, table, chain, service, ...rest } as Change;
-  };
-  return { ...plain, changes: plain.changes.map(named) };
+  return diffStates(oldState, newState, annotateChains([oldState, newState], changedChains(oldState, newState)));
 }

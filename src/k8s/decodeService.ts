@@ -1,14 +1,21 @@
 import { parseCidr, parseIp, familyOf, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
+import { quickService } from './quickService.js';
 import { dns1035Label, dns1123Label } from './names.js';
 import { PROTOCOLS, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
-/** Validates a raw Service the way the API server would where it matters for the rules. */
+/** Validates a raw Service the way the API server would where it matters for the rules (the fast path first, the checked reader for the rest). */
 export function decodeService(raw: RawObject): { service?: Service; diagnostics: Diagnostic[] } {
+  const quick = quickService(raw);
+  return quick ? { service: quick, diagnostics: [] } : decodeServiceChecked(raw);
+}
+
+/** The checked reader: every problem becomes a located diagnostic. */
+export function decodeServiceChecked(raw: RawObject): { service?: Service; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, objectLabel(raw, 'Service'));
   const { namespace, name } = readMeta(r, dns1035Label);
   const type = r.oneOf(['spec', 'type'], TYPES, 'ClusterIP', 'KPC017');

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { objectsSource } from '../../src/input/objectsSource.js';
 import { decodeEndpointSliceChecked } from '../../src/k8s/decodeEndpointSlice.js';
 import { quickEndpointSlice } from '../../src/k8s/quickEndpointSlice.js';
+import { quickService } from '../../src/k8s/quickService.js';
+import { decodeServiceChecked } from '../../src/k8s/decodeService.js';
+import { mutants, prng } from '../helpers/mutate.js';
 import { chainHash } from '../../src/util/hash.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 
@@ -20,17 +23,18 @@ function referenceHash(text: string): string {
   return out;
 }
 
-function allSlices(dir: string): object[] {
+function allOfKind(dir: string, kind: string): object[] {
   const out: object[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...allSlices(p));
+    if (statSync(p).isDirectory()) out.push(...allOfKind(p, kind));
     else if (/\.ya?ml$/.test(name)) {
-      for (const d of yaml.loadAll(readFileSync(p, 'utf8'))) if (d && typeof d === 'object' && (d as { kind?: string }).kind === 'EndpointSlice') out.push(d);
+      for (const d of yaml.loadAll(readFileSync(p, 'utf8'))) if (d && typeof d === 'object' && (d as { kind?: string }).kind === kind) out.push(d);
     }
   }
   return out;
 }
+const allSlices = (dir: string) => allOfKind(dir, 'EndpointSlice');
 
 describe('fast paths agree with their reference', () => {
   it('chainHash equals SHA-256 + base32 from node:crypto (10,000 strings, ASCII, non-ASCII, long)', () => {
@@ -60,5 +64,42 @@ describe('fast paths agree with their reference', () => {
       }
     }
     expect(accepted).toBeGreaterThan(slices.length / 2);
+  });
+
+  it('every Service the fast decoder accepts (fixtures and 6,000 seeded mutants) decodes to exactly what the checked reader gives', () => {
+    const services = allOfKind(FIXTURES_DIR, 'Service');
+    expect(services.length).toBeGreaterThan(100);
+    const rnd = prng(17);
+    // Edits that seeded mutation rarely makes: fields that must agree with each other.
+    type Svc = { spec?: { clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; ports?: { name?: string; nodePort?: number }[] } };
+    const edits: ((s: Svc) => void)[] = [
+      (s) => { if (s.spec?.ipFamilies) s.spec.ipFamilies = s.spec.ipFamilies.map((f) => (f === 'IPv4' ? 'IPv6' : 'IPv4')); },
+      (s) => { if (s.spec) s.spec.ipFamilies = ['IPv6', 'IPv4']; },
+      (s) => { if (s.spec?.clusterIP) s.spec.clusterIPs = [s.spec.clusterIP, 'fd00::10']; },
+      (s) => { if (s.spec?.clusterIP) s.spec.clusterIPs = [s.spec.clusterIP, '10.96.7.7']; },
+      (s) => s.spec?.ports?.forEach((p) => { p.nodePort = 30001; }),
+      (s) => s.spec?.ports?.forEach((p) => { p.name = 'same'; }),
+    ];
+    const edited = services.flatMap((s) => edits.map((edit) => { const c = structuredClone(s) as Svc; edit(c); return c; }));
+    const cases = [...services, ...edited, ...services.flatMap((s) => mutants(s, rnd, Math.ceil(6000 / services.length)))];
+    let accepted = 0;
+    let rejected = 0;
+    let cleanPlain = 0;
+    let acceptedPlain = 0;
+    cases.forEach((value, i) => {
+      const [raw] = objectsSource('fixture', [value as object]);
+      const quick = quickService(raw);
+      const checked = decodeServiceChecked(raw);
+      if (i < services.length && checked.diagnostics.length === 0 && (value as { spec?: { type?: string } }).spec?.type !== 'ExternalName') cleanPlain++;
+      if (!quick) { rejected++; return; }
+      accepted++;
+      if (i < services.length) acceptedPlain++;
+      expect(checked.diagnostics, JSON.stringify(value)).toEqual([]);
+      expect(quick, JSON.stringify(value)).toEqual(checked.service);
+    });
+    // The common case takes the fast path: every fixture Service the checked reader reads cleanly (ExternalName aside).
+    expect(acceptedPlain).toBe(cleanPlain);
+    expect(accepted).toBeGreaterThan(1500);
+    expect(rejected).toBeGreaterThan(1500);
   });
 });

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { decodeObjects } from '../../src/k8s/decodeObjects.js';
 import { jsonEndpointSlice } from '../../src/k8s/jsonEndpointSlice.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
+import { mutants, prng, sortKeys } from '../helpers/mutate.js';
 
 /** Every Service and EndpointSlice of the fixtures, as parsed objects. */
 function fixtureObjects(dir: string): Record<string, unknown>[] {
@@ -24,19 +25,6 @@ function fixtureObjects(dir: string): Record<string, unknown>[] {
     }
   }
   return out;
-}
-
-/** Seeded, so a failure names a case that can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
-
-/** The same value with every object's keys in sorted order, as `kubectl -o json` prints them. */
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
 }
 
 /** Reads `text` as the file `name`; returns the objects and diagnostics of decoding them. */
@@ -125,25 +113,7 @@ describe('splitJsonList', () => {
 function variants(slice: Record<string, unknown>, rnd: () => number): string[] {
   const plain = JSON.stringify(slice);
   const out = [plain, JSON.stringify(sortKeys(slice), null, 2)];
-  // Replace one leaf or subtree with a value of another shape.
-  const replacements: unknown[] = [null, 0, -1, 65536, 80.5, 8e1, '', 'x', 'UDP', 'SCTP', 'IPv6', true, false, [], {}, ['10.0.0.1'], ['::1'], '10.1.2.3', 'node-1', 'Node_1', { name: 'z' }, [{ name: 'zone-a' }, {}]];
-  const paths: (string | number)[][] = [];
-  const walk = (v: unknown, path: (string | number)[]) => {
-    paths.push(path);
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v && typeof v === 'object') for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], [...path, k]);
-  };
-  walk(slice, []);
-  for (let n = 0; n < 6; n++) {
-    const path = paths[1 + Math.floor(rnd() * (paths.length - 1))];
-    const copy = structuredClone(slice) as Record<string, unknown>;
-    let at: Record<string | number, unknown> = copy;
-    for (const p of path.slice(0, -1)) at = at[p] as Record<string | number, unknown>;
-    const key = path[path.length - 1];
-    if (rnd() < 0.15) delete at[key];
-    else at[key] = replacements[Math.floor(rnd() * replacements.length)];
-    out.push(JSON.stringify(copy));
-  }
+  for (const m of mutants(slice, rnd, 6)) out.push(JSON.stringify(m));
   // Text-level shapes the object form cannot show: repeated keys, escapes, other spellings of numbers.
   out.push(plain.replace('{', '{"addressType":"FQDN",'));
   // A repeated addressType around endpoints that only the first one allows.

@@ -121,6 +121,12 @@ function readZoneHints(c: JsonCursor): Read<readonly string[]> {
   return zones ?? NO_ZONES;
 }
 
+/**
+ * Node names already checked, each kept as one string: a cluster has far fewer nodes than
+ * endpoints, and one shared string per node is checked once and compares at once later.
+ */
+const knownNodes = new Map<string, string>();
+
 function readEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoint> {
   if (c.open(0x7b) !== true) return FAIL;
   let addresses: readonly string[] | undefined;
@@ -141,8 +147,15 @@ function readEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoi
       bit = 2;
     } else if (c.keyIs(len, 'nodeName')) {
       const v = c.string();
-      if (v === FAIL || (v !== null && dns1123Subdomain(v))) return FAIL;
-      nodeName = v ?? undefined;
+      if (v === FAIL) return FAIL;
+      if (v !== null) {
+        nodeName = knownNodes.get(v);
+        if (nodeName === undefined) {
+          if (dns1123Subdomain(v)) return FAIL;
+          if (knownNodes.size < 65536) knownNodes.set(v, v);
+          nodeName = v;
+        }
+      }
       bit = 4;
     } else if (c.keyIs(len, 'zone')) {
       const v = c.string();

@@ -144,6 +144,19 @@ export class JsonCursor {
     return true;
   }
 
+  /** An array read element by element with `item` (which gives up with FAIL); null for JSON null. */
+  list<T>(item: () => Read<T>): Read<T[] | null> {
+    const opened = this.open(0x5b);
+    if (opened !== true) return opened;
+    const out: T[] = [];
+    while (this.nextItem()) {
+      const v = item();
+      if (v === FAIL) return FAIL;
+      out.push(v);
+    }
+    return out;
+  }
+
   /** In an array: true with the cursor on the next element, false when the array ends (stepped over). */
   nextItem(): boolean {
     const c = this.peek();

@@ -179,28 +179,10 @@ function readEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoi
   return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints };
 }
 
-function readEndpoints(c: JsonCursor, addressType: AddressType): Read<SliceEndpoint[]> {
-  const opened = c.open(0x5b);
-  if (opened !== true) return opened === null ? [] : FAIL;
-  const out: SliceEndpoint[] = [];
-  while (c.nextItem()) {
-    const e = readEndpoint(c, addressType);
-    if (e === FAIL) return FAIL;
-    out.push(e);
-  }
-  return out;
-}
-
-function readPorts(c: JsonCursor): Read<SlicePort[]> {
-  const opened = c.open(0x5b);
-  if (opened !== true) return opened === null ? [] : FAIL;
-  const out: SlicePort[] = [];
-  while (c.nextItem()) {
-    const p = readPort(c);
-    if (p === FAIL) return FAIL;
-    out.push(p);
-  }
-  return out;
+/** A list of endpoints or ports: absent or null reads as empty. */
+function readList<T>(c: JsonCursor, item: () => Read<T>): Read<T[]> {
+  const list = c.list(item);
+  return list === null ? [] : list;
 }
 
 interface Meta { name: string; namespace: string; serviceName: string }
@@ -287,7 +269,7 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
       if (addressType !== 'IPv4' && addressType !== 'IPv6' && addressType !== 'FQDN') return undefined;
       bit = 8;
     } else if (c.keyIs(len, 'ports')) {
-      const v = readPorts(c);
+      const v = readList(c, () => readPort(c));
       if (v === FAIL) return undefined;
       ports = v;
       bit = 16;
@@ -296,7 +278,7 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
         endpointsAt = c.i;
         c.skip();
       } else {
-        const v = readEndpoints(c, addressType as AddressType);
+        const v = readList(c, () => readEndpoint(c, addressType as AddressType));
         if (v === FAIL) return undefined;
         endpoints = v;
       }
@@ -314,7 +296,7 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
   if (type === undefined) return undefined;
   if (endpointsAt >= 0) {
     c.i = endpointsAt;
-    const v = readEndpoints(c, type);
+    const v = readList(c, () => readEndpoint(c, type));
     if (v === FAIL) return undefined;
     endpoints = v;
   }

@@ -59,9 +59,12 @@ function editScript(a: readonly string[], b: readonly string[]): { removed: numb
 /** Compares two rule states chain by chain; `diff(x, x)` is empty. */
 export function diffStates(oldState: RuleState, newState: RuleState, labels: ReadonlyMap<string, string> = new Map()): DiffResult {
   const changes: Change[] = [];
-  const union = new Set(oldState.chains.keys());
-  for (const k of newState.chains.keys()) union.add(k);
-  const keys = sortNames([...union]);
+  // Only chains whose states are not one and the same can differ; only those are put in order
+  // (a node that agrees with its manifests shares nearly every chain).
+  const candidates: string[] = [];
+  for (const [k, a] of oldState.chains) if (newState.chains.get(k) !== a) candidates.push(k);
+  for (const k of newState.chains.keys()) if (!oldState.chains.has(k)) candidates.push(k);
+  const keys = sortNames(candidates);
   let rulesAdded = 0;
   let rulesRemoved = 0;
   let chainsAdded = 0;

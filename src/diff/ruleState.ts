@@ -147,7 +147,14 @@ export function stateFromDumpText(text: string, file: string, opts: StateOptions
     if (!table) known.set(state.table, (table = new Map()));
     table.set(state.name, { key, state });
   }
-  const parsed = parseIptables(text, file, { defer: (table, chain) => known.get(table)?.has(chain) === true });
+  // Lines come a table at a time: look the table up once per run of its lines.
+  let lastTable = '';
+  let lastRefs: Map<string, unknown> | undefined;
+  const defer = (table: string, chain: string): boolean => {
+    if (table !== lastTable) { lastTable = table; lastRefs = known.get(table); }
+    return lastRefs?.has(chain) === true;
+  };
+  const parsed = parseIptables(text, file, { defer });
   // With errors, the plain read reports them all, in line order.
   if (!parsed.dump || !parsed.raw) return plain();
   const names = parsed.dump.tables.map((t) => t.name);

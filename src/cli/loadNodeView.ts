@@ -72,8 +72,8 @@ async function readAndDecode(paths: readonly string[], host: InputHost, diagnost
 /**
  * input -> k8s -> settings -> model: everything up to the backend, with all diagnostics. With
  * `share.record`, the result carries a base for a second load; with `share.from`, this load takes
- * over what it has in common with such a base (the caller reloads without it if that load has any
- * diagnostic, since shared objects name the base's file).
+ * over what it has in common with such a base. Shared objects name the base's files, so a caller
+ * whose load reports a problem naming one of `base.files` loads again without it.
  */
 export async function loadNodeView(req: NodeViewRequest, host: InputHost, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<{ model?: NodeModel; settings?: NodeSettings; cluster?: Cluster; base?: NodeViewBase; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];

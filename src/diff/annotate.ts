@@ -26,22 +26,21 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
   if (interest && interest.size === 0) return new Map();
   const service = new Map<string, string>();
   const endpoint = new Map<string, string>();
-  // With `interest`: the hashed chains of interest and their siblings, by name (one lookup per entry rule).
+  // With `interest`: the hashed chains whose names are wanted (with their siblings), by name, so
+  // that an entry rule costs one lookup. A SEP chain of interest takes its service from the SVC
+  // chains jumping to it (its own rules carry no comment in large-cluster mode), which take theirs
+  // from the entry rules: the chains jumping to a chain of interest are wanted too.
   let wanted: Set<string> | undefined;
   if (interest) {
     wanted = new Set();
+    const want = (h: string) => { for (const prefix of SIBLING_PREFIXES) wanted!.add(prefix + h); };
     for (const c of interest) {
       const h = hashOf(c);
-      if (h !== undefined) for (const prefix of SIBLING_PREFIXES) wanted.add(prefix + h);
+      if (h !== undefined) want(h);
     }
-  }
-  if (wanted && interest) {
-    // A SEP chain of interest takes its service from the SVC chains jumping to it (its own rules
-    // carry no comment in large-cluster mode), which take theirs from the entry rules: want those too.
     for (const s of states) for (const c of s.chains.values()) {
       const h = hashOf(c.name);
-      if (h === undefined || wanted.has(c.name)) continue;
-      if (c.rules.some((r) => r.target?.kind === 'jump' && interest.has(r.target.chain))) for (const prefix of SIBLING_PREFIXES) wanted.add(prefix + h);
+      if (h !== undefined && !wanted.has(c.name) && c.rules.some((r) => r.target?.kind === 'jump' && interest.has(r.target.chain))) want(h);
     }
   }
   const wantedHash = (chain: string) => (wanted ? wanted.has(chain) : hashOf(chain) !== undefined);

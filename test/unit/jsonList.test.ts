@@ -6,7 +6,8 @@ import { decodeSource } from '../../src/input/readInputs.js';
 import { splitJsonList } from '../../src/input/jsonList.js';
 import type { RawObject } from '../../src/input/rawObject.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
-import { decodeObjects } from '../../src/k8s/decodeObjects.js';
+import { decodeObjects, type DecodedItem } from '../../src/k8s/decodeObjects.js';
+import { decodedTwins } from '../../src/k8s/decodedTwins.js';
 import { jsonEndpointSlice } from '../../src/k8s/jsonEndpointSlice.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { mutants, prng, sortKeys } from '../helpers/mutate.js';
@@ -186,5 +187,49 @@ describe('a JSON List read through its items', () => {
     const added = [...codes[1]];
     for (const c of codes[0]) added.splice(added.indexOf(c), 1);
     expect(added.sort()).toEqual(['KPC013', 'KPC015']);
+  });
+});
+
+describe('decodedTwins', () => {
+  it('finds the item with the same bytes, also among many items alike in the bytes it samples first', () => {
+    // 1,280-byte items are sampled every 10th byte: items differing only at offsets 5 and 6 all
+    // share their first hash, which sends the lookup through the hash of all bytes.
+    const make = (a: number, b: number, tail = 0) => {
+      const bytes = Buffer.alloc(1280, 0x20);
+      bytes[0] = 0x7b;
+      bytes[5] = 0x30 + a;
+      bytes[6] = 0x30 + b;
+      bytes[1279] = 0x7d;
+      bytes[700] = 0x41 + tail;
+      return bytes;
+    };
+    const record = new Map<RawObject, DecodedItem>();
+    const raws: RawObject[] = [];
+    for (let a = 0; a < 10; a++) for (let b = 0; b < 10; b++) {
+      const bytes = make(a, b);
+      const raw = { value: {}, file: 'old.json', locate: () => 1, json: { bytes, start: 0, end: bytes.length } } as RawObject;
+      raws.push(raw);
+      record.set(raw, { service: { name: `s${a}${b}` } as never });
+    }
+    const twin = decodedTwins(record);
+    for (let a = 0; a < 10; a++) for (let b = 0; b < 10; b++) {
+      const bytes = Buffer.concat([Buffer.from('xx'), make(a, b)]);
+      const found = twin({ value: {}, file: 'new.json', locate: () => 1, json: { bytes, start: 2, end: bytes.length } });
+      expect(found && 'service' in found ? found.service.name : undefined).toBe(`s${a}${b}`);
+    }
+    // A byte changed where the first hash looks, and one where it does not: no twin either way.
+    const sampled = make(1, 2, 1);
+    expect(twin({ value: {}, file: 'new.json', locate: () => 1, json: { bytes: sampled, start: 0, end: sampled.length } })).toBeUndefined();
+    const unsampled = make(1, 2);
+    unsampled[3] = 0x21;
+    expect(twin({ value: {}, file: 'new.json', locate: () => 1, json: { bytes: unsampled, start: 0, end: unsampled.length } })).toBeUndefined();
+    expect(twin({ value: {}, file: 'new.json', locate: () => 1 })).toBeUndefined();
+    // The same in a bucket of one: the sampled bytes agree, the item does not.
+    const one = make(3, 4);
+    const lone = decodedTwins(new Map([[{ value: {}, file: 'old.json', locate: () => 1, json: { bytes: one, start: 0, end: one.length } } as RawObject, { service: { name: 'lone' } as never }]]));
+    const near = make(3, 4);
+    near[3] = 0x21;
+    expect(lone({ value: {}, file: 'new.json', locate: () => 1, json: { bytes: near, start: 0, end: near.length } })).toBeUndefined();
+    expect(lone({ value: {}, file: 'new.json', locate: () => 1, json: { bytes: make(3, 4), start: 0, end: 1280 } })).toBeDefined();
   });
 });

@@ -152,9 +152,9 @@ export class ByteArena extends ByteSink {
     return { segment: this.done.length, start: this.start, end: this.pos };
   }
 
-  /** Appends a range to `out`. */
-  copyTo(out: ByteSink, r: ArenaRange): void {
-    out.copy(r.segment === this.done.length ? this.buf : this.done[r.segment], r.start, r.end);
+  /** Appends a range (its segment, start and end) to `out`. */
+  copyTo(out: ByteSink, segment: number, start: number, end: number): void {
+    out.copy(segment === this.done.length ? this.buf : this.done[segment], start, end);
   }
 }
 

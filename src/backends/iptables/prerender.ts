@@ -1,13 +1,8 @@
 import type { Rule, Table } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
-import { ByteArena, type ArenaRange, type TextOut } from '../../util/byteText.js';
+import { ByteArena, type TextOut } from '../../util/byteText.js';
 import { orderByName } from '../../util/orderByName.js';
 import { lowerParts } from './lowerIptables.js';
-
-/** A run of one per-service chain's rules, rendered into the arena. */
-export interface RenderedRules extends ArenaRange {
-  readonly chain: string;
-}
 
 /** The payload's parts with every service port's own chains already rendered (see prerender). */
 export interface Prerendered {
@@ -16,9 +11,13 @@ export interface Prerendered {
   readonly nat: Table;
   /** The per-service nat chains, as declared. */
   readonly ownChains: readonly string[];
-  /** Their rules, as runs of one chain rendered into `arena`, in the order they were lowered. */
-  readonly ownRules: readonly RenderedRules[];
-  /** Each own chain's first run (index into ownRules, -1 for none), and each run's next run of the same chain. */
+  /**
+   * Their rules, as runs of one chain rendered into `arena`, in the order they were lowered: run
+   * `r` is `runs[3r]` (segment) `runs[3r+1]` (start) `runs[3r+2]` (end). Numbers, not an object
+   * per run: a large cluster has a hundred thousand runs, all alive until the output is written.
+   */
+  readonly runs: readonly number[];
+  /** Each own chain's first run (-1 for none), and each run's next run of the same chain. */
   readonly firstRun: readonly number[];
   readonly nextRun: readonly number[];
   readonly arena: ByteArena;
@@ -32,7 +31,7 @@ export interface Prerendered {
 export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => void): Prerendered {
   const arena = new ByteArena();
   const ownChains: string[] = [];
-  const ownRules: RenderedRules[] = [];
+  const runs: number[] = [];
   const firstRun: number[] = [];
   const nextRun: number[] = [];
   const { filter, nat } = lowerParts(m, (own) => {
@@ -54,8 +53,8 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
         arena.endLine();
       }
       const { segment, start, end } = arena.range();
-      const run = ownRules.length;
-      ownRules.push({ chain, segment, start, end });
+      const run = runs.length / 3;
+      runs.push(segment, start, end);
       nextRun.push(-1);
       const k = local ? (local.get(chain) ?? -1) : own.chains.indexOf(chain);
       if (k < 0) throw new Error(`rules for undeclared chain ${chain}`);
@@ -64,12 +63,12 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
       lastRun[k] = run;
     }
   });
-  return { filter, nat, ownChains, ownRules, firstRun, nextRun, arena };
+  return { filter, nat, ownChains, runs, firstRun, nextRun, arena };
 }
 
 /**
  * The per-service chains in name order, each with its rendered runs: `names[i]`'s runs are
- * `ownRules[first[i]]`, then `ownRules[pre.nextRun[that]]` and so on until -1. One sort of the names
+ * run `first[i]`, then run `pre.nextRun[that]` and so on until -1. One sort of the names
  * serves both the chain declarations and the rules, which sit among the shared chains' in their
  * table, merged by name (see writeTableWithOwn).
  */

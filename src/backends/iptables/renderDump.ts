@@ -52,7 +52,7 @@ export function writeTableWithOwn(out: ByteChunks, t: TableLines, pre: Prerender
   }
   for (; p < own.names.length; p++) line(':', own.names[p], ' - [0:0]');
   const writeOwn = (i: number) => {
-    for (let r = own.first[i]; r >= 0; r = pre.nextRun[r]) pre.arena.copyTo(out, pre.ownRules[r]);
+    for (let r = own.first[i]; r >= 0; r = pre.nextRun[r]) pre.arena.copyTo(out, pre.runs[3 * r], pre.runs[3 * r + 1], pre.runs[3 * r + 2]);
   };
   p = 0;
   for (const r of t.rules) {

@@ -223,31 +223,31 @@ describe('annotateChains with an interest names those chains exactly as a full r
   });
 });
 
-describe('stateFromDumpText (a dump read against the compiled rules) gives the same diff as a full read', () => {
-  /** Variants of a save dump: as it is, and with the kinds of change a node shows. */
-  const variants = (text: string): [string, string][] => {
-    const lines = text.split('\n');
-    const ruleAt = lines.findIndex((l) => /^-A KUBE-(SEP|SVC|EXT|FW)-/.test(l));
-    const anyKube = lines.findIndex((l) => l.startsWith('-A KUBE-'));
-    const edit = (i: number, f: (l: string) => string) => lines.map((l, k) => (k === i ? f(l) : l)).join('\n');
-    const out: [string, string][] = [['as it is', text]];
-    if (ruleAt >= 0) out.push(['one per-service rule removed', lines.filter((_, k) => k !== ruleAt).join('\n')]);
-    if (anyKube >= 0) {
-      out.push(['one rule changed', edit(anyKube, (l) => l.replace(/ -j \S+.*$/, ' -j ACCEPT'))]);
-      out.push(['one rule with counters', edit(anyKube, (l) => `[3:180] ${l}`)]);
-      out.push(['one rule repeated with counters', lines.flatMap((l, k) => (k === anyKube ? [l, `[3:180] ${l}`] : [l])).join('\n')]);
-      out.push(['one rule unparsable', edit(anyKube, (l) => `${l} --no-such-option`)]);
-    }
-    // KUBE-SERVICES in another order, as kube-proxy's map order writes it on a node.
-    const svc = lines.map((l, k) => [l, k] as const).filter(([l]) => l.startsWith('-A KUBE-SERVICES '));
-    if (svc.length > 1) {
-      const reordered = [...lines];
-      svc.forEach(([, k], i) => { reordered[k] = svc[svc.length - 1 - i][0]; });
-      out.push(['KUBE-SERVICES reordered', reordered.join('\n')]);
-    }
-    return out;
-  };
+/** Variants of a save dump: as it is, and with the kinds of change a node shows. */
+const dumpVariants = (text: string): [string, string][] => {
+  const lines = text.split('\n');
+  const ruleAt = lines.findIndex((l) => /^-A KUBE-(SEP|SVC|EXT|FW)-/.test(l));
+  const anyKube = lines.findIndex((l) => l.startsWith('-A KUBE-'));
+  const edit = (i: number, f: (l: string) => string) => lines.map((l, k) => (k === i ? f(l) : l)).join('\n');
+  const out: [string, string][] = [['as it is', text]];
+  if (ruleAt >= 0) out.push(['one per-service rule removed', lines.filter((_, k) => k !== ruleAt).join('\n')]);
+  if (anyKube >= 0) {
+    out.push(['one rule changed', edit(anyKube, (l) => l.replace(/ -j \S+.*$/, ' -j ACCEPT'))]);
+    out.push(['one rule with counters', edit(anyKube, (l) => `[3:180] ${l}`)]);
+    out.push(['one rule repeated with counters', lines.flatMap((l, k) => (k === anyKube ? [l, `[3:180] ${l}`] : [l])).join('\n')]);
+    out.push(['one rule unparsable', edit(anyKube, (l) => `${l} --no-such-option`)]);
+  }
+  // KUBE-SERVICES in another order, as kube-proxy's map order writes it on a node.
+  const svc = lines.map((l, k) => [l, k] as const).filter(([l]) => l.startsWith('-A KUBE-SERVICES '));
+  if (svc.length > 1) {
+    const reordered = [...lines];
+    svc.forEach(([, k], i) => { reordered[k] = svc[svc.length - 1 - i][0]; });
+    out.push(['KUBE-SERVICES reordered', reordered.join('\n')]);
+  }
+  return out;
+};
 
+describe('stateFromDumpText (a dump read against the compiled rules) gives the same diff as a full read', () => {
   for (const f of listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'save.txt')))) {
     it(`fixtures/${f.name}`, async () => {
       const run = await runCli(['compile', f.dir, ...f.args, '--format', 'model']);
@@ -256,7 +256,7 @@ describe('stateFromDumpText (a dump read against the compiled rules) gives the s
       const golden = readFileSync(join(f.dir, 'expected', 'save.txt'), 'utf8');
       for (const allChains of [false, true]) {
         const compiled = compiledState(model, allChains);
-        for (const [what, text] of variants(golden)) {
+        for (const [what, text] of dumpVariants(golden)) {
           const full = parseIptables(text, 'dump.txt');
           const fast = stateFromDumpText(text, 'dump.txt', { allChains }, compiled);
           expect(fast.diagnostics, what).toEqual(full.diagnostics);
@@ -286,6 +286,55 @@ describe('stateFromDumpText (a dump read against the compiled rules) gives the s
     const changed = stateFromDumpText(golden.replace(line, line.replace(/ -j \S+.*$/, ' -j ACCEPT')), 'dump.txt', {}, compiled).state!;
     expect(diffAnnotated(compiled, changed).summary).toEqual({ chainsAdded: 0, chainsRemoved: 0, rulesAdded: 1, rulesRemoved: 1 });
   });
+});
+
+describe('kproxy-compile diff MANIFESTS DUMP (agreeing per-service chains set aside) gives the diff of a full read', () => {
+  /** More variants, at what setting chains aside looks at: runs, declarations, blanks, line ends. */
+  const moreVariants = (text: string): [string, string][] => {
+    const lines = text.split('\n');
+    const sep = lines.findIndex((l) => /^-A KUBE-SEP-/.test(l));
+    const decl = lines.findIndex((l) => /^:KUBE-SEP-/.test(l));
+    const commit = lines.lastIndexOf('COMMIT');
+    const out: [string, string][] = [];
+    if (sep >= 0 && commit > sep) out.push(['a per-service chain in two runs', [...lines.slice(0, sep), ...lines.slice(sep + 1, commit), lines[sep], ...lines.slice(commit)].join('\n')]);
+    if (decl >= 0) {
+      out.push(['a per-service chain not declared', lines.filter((_, k) => k !== decl).join('\n')]);
+      out.push(['a per-service chain declared twice', lines.flatMap((l, k) => (k === decl ? [l, l] : [l])).join('\n')]);
+      out.push(['an extra chain', lines.flatMap((l, k) => (k === decl ? [l, ':KUBE-SEP-ZZZZZZZZZZZZZZZZ - [0:0]'] : [l])).join('\n').replace('\nCOMMIT\n# Completed', '\n-A KUBE-SEP-ZZZZZZZZZZZZZZZZ -j DROP\nCOMMIT\n# Completed')]);
+    }
+    if (sep >= 0) {
+      out.push(['a blank after a rule', lines.map((l, k) => (k === sep ? `${l} ` : l)).join('\n')]);
+      // After the chain's last rule, so that its other lines still read as the compiled ones.
+      const chain = lines[sep].split(' ')[1];
+      let lastOfChain = sep;
+      while (lines[lastOfChain + 1]?.startsWith(`-A ${chain} `)) lastOfChain++;
+      out.push(['a rule repeated after a blank', lines.flatMap((l, k) => (k === lastOfChain ? [l, ` ${l}`] : [l])).join('\n')]);
+    }
+    out.push(['CRLF line ends', text.replaceAll('\n', '\r\n')]);
+    return out;
+  };
+  const tmpDump = join(tmp, 'node-dumps');
+  for (const f of listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'save.txt')))) {
+    it(`fixtures/${f.name}`, async () => {
+      const model = JSON.parse((await runCli(['compile', f.dir, ...f.args, '--format', 'model'])).stdout) as NodeModel;
+      const golden = readFileSync(join(f.dir, 'expected', 'save.txt'), 'utf8');
+      cpSync(f.dir, join(tmpDump, f.name), { recursive: true });
+      for (const [n, [what, text]] of [...dumpVariants(golden), ...moreVariants(golden)].entries()) {
+        const file = join(tmpDump, `${f.name.replaceAll('/', '_')}-${n}.txt`);
+        writeFileSync(file, text);
+        const run = await runCli(['diff', f.dir, file, ...f.args, '--output', 'json']);
+        const full = parseIptables(text, file);
+        if (!full.dump || full.diagnostics.some((d) => d.severity === 'error')) {
+          expect(run.code, what).toBe(2);
+          for (const d of full.diagnostics) expect(run.stderr, what).toContain(d.message);
+          continue;
+        }
+        const expected = diffAnnotated(compiledState(model, false), stateFromDump(full.dump, model.family, {}));
+        expect(run.code, `${what}: ${run.stderr}`).toBe(expected.changes.length ? 1 : 0);
+        expect(JSON.parse(run.stdout).changes, what).toEqual(JSON.parse(JSON.stringify(expected.changes)));
+      }
+    });
+  }
 });
 
 describe('the node check with KUBE-SERVICES in map order (as a node writes it): no differences', () => {

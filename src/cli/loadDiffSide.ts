@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NodeModel } from '../model/types.js';
 import { parseIptables } from '../backends/iptables/parseIptables.js';
 import { stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } from '../diff/ruleState.js';
+import { setAsideAgreeing } from '../diff/setAsideAgreeing.js';
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
@@ -31,6 +32,8 @@ export interface SideRequest {
 interface Loaded {
   readonly side?: Side;
   readonly diagnostics: Diagnostic[];
+  /** For a dump read against a model: the compiled state it is to be compared with. */
+  readonly reference?: RuleState;
   /** For manifests loaded with `share.record`: what a load of the other state can take over. */
   readonly base?: NodeViewBase;
 }
@@ -64,19 +67,29 @@ async function isRules(req: SideRequest): Promise<boolean> {
 }
 
 /**
- * Loads one side: a rules dump parsed into a state, or manifests compiled into a node model. With
- * `reference` (the other side's compiled state), a dump's chains that read exactly as the
- * reference's are not parsed (see stateFromDumpText). `rules` is the side's kind when already known.
+ * Loads one side: a rules dump parsed into a state, or manifests compiled into a node model. A
+ * dump read `against` the other side's model is compared with its compiled rules while it is
+ * read: per-service chains that agree are set aside on both sides (see setAsideAgreeing), and of
+ * the rest only chains whose text differs are parsed (see stateFromDumpText); `reference` comes
+ * back as the compiled state to compare with. `rules` is the side's kind when already known.
  */
-export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], reference?: RuleState, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
+export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
   if (rules ?? (await isRules(req))) {
     const text = await readTextFile(req.path, req.cwd, diagnostics);
     if (text === undefined) return { diagnostics };
-    if (reference) {
-      const read = stateFromDumpText(text, req.path, { allChains: req.allChains }, reference);
+    if (against) {
+      const opts = { allChains: req.allChains };
+      const remainder = setAsideAgreeing(text, against, opts);
+      if (remainder) {
+        const read = stateFromDumpText(remainder.text, req.path, opts, remainder.reference);
+        // Problems are located in the whole dump: reading it whole reports them.
+        if (read.state && read.diagnostics.length === 0) return { side: { state: read.state }, diagnostics, reference: remainder.reference };
+      }
+      const reference = compiledState(against, req.allChains);
+      const read = stateFromDumpText(text, req.path, opts, reference);
       diagnostics.push(...read.diagnostics);
-      return { side: read.state ? { state: read.state } : undefined, diagnostics };
+      return { side: read.state ? { state: read.state } : undefined, diagnostics, reference };
     }
     const parsed = parseIptables(text, req.path);
     diagnostics.push(...parsed.diagnostics);
@@ -104,9 +117,8 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
     if (oldRules !== newRules) {
       const manifests = await loadSide(oldRules ? newReq : oldReq, io.readStdin, undefined, false);
       const model = manifests.side?.model;
-      const compiled = model ? compiledState(model, oldReq.allChains) : undefined;
-      const dump = await loadSide(oldRules ? oldReq : newReq, io.readStdin, compiled, true);
-      const m: Side | undefined = model ? { model, compiled } : undefined;
+      const dump = await loadSide(oldRules ? oldReq : newReq, io.readStdin, model, true);
+      const m: Side | undefined = model ? { model, compiled: dump.reference } : undefined;
       return oldRules
         ? { a: dump.side, b: m, diagnostics: [...dump.diagnostics, ...manifests.diagnostics] }
         : { a: m, b: dump.side, diagnostics: [...manifests.diagnostics, ...dump.diagnostics] };

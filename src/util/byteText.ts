@@ -152,6 +152,11 @@ export class ByteArena extends ByteSink {
     return { segment: this.done.length, start: this.start, end: this.pos };
   }
 
+  /** A range (its segment, start and end) as text. */
+  text(segment: number, start: number, end: number): string {
+    return (segment === this.done.length ? this.buf : this.done[segment]).toString('utf8', start, end);
+  }
+
   /** Appends a range (its segment, start and end) to `out`. */
   copyTo(out: ByteSink, segment: number, start: number, end: number): void {
     out.copy(segment === this.done.length ? this.buf : this.done[segment], start, end);

@@ -17,6 +17,8 @@ export interface Prerendered {
    * per run: a large cluster has a hundred thousand runs, all alive until the output is written.
    */
   readonly runs: readonly number[];
+  /** Each own chain's service port (its index in the model's servicePorts). */
+  readonly ownPort: readonly number[];
   /** Each own chain's first run (-1 for none), and each run's next run of the same chain. */
   readonly firstRun: readonly number[];
   readonly nextRun: readonly number[];
@@ -31,6 +33,8 @@ export interface Prerendered {
 export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => void): Prerendered {
   const arena = new ByteArena();
   const ownChains: string[] = [];
+  const ownPort: number[] = [];
+  let port = 0;
   const runs: number[] = [];
   const firstRun: number[] = [];
   const nextRun: number[] = [];
@@ -40,6 +44,7 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
     const lastRun: number[] = [];
     for (const c of own.chains) {
       ownChains.push(c);
+      ownPort.push(port);
       firstRun.push(-1);
       lastRun.push(-1);
     }
@@ -62,8 +67,9 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
       else nextRun[lastRun[k]] = run;
       lastRun[k] = run;
     }
+    port++;
   });
-  return { filter, nat, ownChains, runs, firstRun, nextRun, arena };
+  return { filter, nat, ownChains, ownPort, runs, firstRun, nextRun, arena };
 }
 
 /**

@@ -309,6 +309,11 @@ describe('kproxy-compile diff MANIFESTS DUMP (agreeing per-service chains set as
       let lastOfChain = sep;
       while (lines[lastOfChain + 1]?.startsWith(`-A ${chain} `)) lastOfChain++;
       out.push(['a rule repeated after a blank', lines.flatMap((l, k) => (k === lastOfChain ? [l, ` ${l}`] : [l])).join('\n')]);
+      out.push(['a per-service rule repeated', lines.flatMap((l, k) => (k === lastOfChain ? [l, l] : [l])).join('\n')]);
+      const natRules = lines.findIndex((l, k) => l.startsWith('-A ') && lines.lastIndexOf('*nat', k) > lines.lastIndexOf('*filter', k));
+      if (natRules >= 0 && natRules < sep) out.push(['a per-service rule repeated ahead of its chain', lines.flatMap((l, k) => (k === natRules ? [lines[sep], l] : [l])).join('\n')]);
+      // One digit changed: the same length, other text.
+      out.push(['a per-service rule changed in place', lines.map((l, k) => (k === sep ? l.replace(/(\d)(\D*)$/, (_, d: string, rest: string) => `${(Number(d) + 1) % 10}${rest}`) : l)).join('\n')]);
     }
     out.push(['CRLF line ends', text.replaceAll('\n', '\r\n')]);
     return out;

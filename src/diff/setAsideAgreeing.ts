@@ -13,6 +13,8 @@ export interface Remainder {
 }
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
+/** Cuts are packed as start * CUT_LENGTH + length: exact in a double for texts up to 2 GiB. */
+const CUT_LENGTH = 2 ** 22;
 
 /**
  * Checking a node: the dump's per-service chains that read exactly as the compiled ones, taken
@@ -30,15 +32,23 @@ const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
 export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions): Remainder | undefined {
   const v6 = m.family === 'IPv6';
   const pre = prerender(m, (r, out) => writeSaveRule(r, v6, out));
-  // Each own chain: its compiled text and service port, then where the dump declares it (-1:
-  // nowhere, -2: twice) and where its rules lie (`runs`: in how many runs of lines).
-  interface Own { readonly text: string; readonly port: number; decl: number; runs: number; start: number; end: number }
+  // Each own chain: its index in the prerendered chains and its service port, then where the dump
+  // declares it (-1: nowhere, -2: twice) and where its rules lie (`runs`: in how many runs of lines).
+  interface Own { readonly index: number; readonly port: number; decl: number; runs: number; start: number; end: number }
   const own = new Map<string, Own>();
-  for (let i = 0; i < pre.ownChains.length; i++) {
-    let chainText = '';
-    for (let r = pre.firstRun[i]; r >= 0; r = pre.nextRun[r]) chainText += pre.arena.text(pre.runs[3 * r], pre.runs[3 * r + 1], pre.runs[3 * r + 2]);
-    own.set(pre.ownChains[i], { text: chainText, port: pre.ownPort[i], decl: -1, runs: 0, start: 0, end: 0 });
-  }
+  for (let i = 0; i < pre.ownChains.length; i++) own.set(pre.ownChains[i], { index: i, port: pre.ownPort[i], decl: -1, runs: 0, start: 0, end: 0 });
+  /** Whether text[start, end) is, character for byte, the chain's rendered rules. */
+  const sameAsCompiled = (o: Own, start: number, end: number): boolean => {
+    let at = start;
+    for (let r = pre.firstRun[o.index]; r >= 0; r = pre.nextRun[r]) {
+      const seg = pre.arena.segment(pre.runs[3 * r]);
+      const from = pre.runs[3 * r + 1];
+      const to = pre.runs[3 * r + 2];
+      if (at + (to - from) > end) return false;
+      for (let k = from; k < to; k++) if (text.charCodeAt(at++) !== seg[k]) return false;
+    }
+    return at === end;
+  };
 
   // One pass over the dump's lines, noting the nat table's declarations and runs of rules.
   let table = '';
@@ -87,26 +97,35 @@ export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions)
   // A service port is set aside when every own chain of it agrees.
   const differs = new Set<number>();
   for (const o of own.values()) {
-    const agrees = o.decl >= 0 && (o.runs === 0 ? o.text === '' : o.runs === 1 && o.end - o.start === o.text.length && text.startsWith(o.text, o.start));
+    const agrees = o.decl >= 0 && (o.runs === 0 ? pre.firstRun[o.index] < 0 : o.runs === 1 && sameAsCompiled(o, o.start, o.end));
     if (!agrees) differs.add(o.port);
   }
   const asidePorts = new Set<ServicePort>();
   m.servicePorts.forEach((sp, i) => { if (!differs.has(i)) asidePorts.add(sp); });
 
-  // The dump without the set-aside chains' lines, as pieces between them.
-  const cut: [number, number][] = [];
+  // The dump without the set-aside chains' lines, as pieces between them. Each cut is packed into
+  // one number (start, then length) so that a numeric sort puts them in text order.
+  const cuts: number[] = [];
+  let packable = true;
+  const cutOut = (start: number, end: number) => {
+    if (end - start >= CUT_LENGTH) packable = false;
+    cuts.push(start * CUT_LENGTH + (end - start));
+  };
   for (const o of own.values()) {
     if (differs.has(o.port)) continue;
     const nl = text.indexOf('\n', o.decl);
-    cut.push([o.decl, nl < 0 ? text.length : nl + 1]);
-    if (o.runs) cut.push([o.start, o.end]);
+    cutOut(o.decl, nl < 0 ? text.length : nl + 1);
+    if (o.runs) cutOut(o.start, o.end);
   }
-  cut.sort((a, b) => a[0] - b[0]);
+  // A run too long to pack (megabytes of one chain's rules): leave the dump as it is.
+  if (!packable) return undefined;
+  const sorted = Float64Array.from(cuts).sort();
   const pieces: string[] = [];
   let from = 0;
-  for (const [start, end] of cut) {
+  for (const c of sorted) {
+    const start = Math.floor(c / CUT_LENGTH);
     pieces.push(text.slice(from, start));
-    from = end;
+    from = start + (c % CUT_LENGTH);
   }
   pieces.push(text.slice(from));
   const reference = stateFromRuleset(lowerIptables(m, (sp) => asidePorts.has(sp), 'none'), opts);

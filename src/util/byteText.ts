@@ -152,9 +152,9 @@ export class ByteArena extends ByteSink {
     return { segment: this.done.length, start: this.start, end: this.pos };
   }
 
-  /** A range (its segment, start and end) as text. */
-  text(segment: number, start: number, end: number): string {
-    return (segment === this.done.length ? this.buf : this.done[segment]).toString('utf8', start, end);
+  /** The bytes of segment `i` (ranges index into it). */
+  segment(i: number): Buffer {
+    return i === this.done.length ? this.buf : this.done[i];
   }
 
   /** Appends a range (its segment, start and end) to `out`. */

@@ -316,6 +316,9 @@ describe('kproxy-compile diff MANIFESTS DUMP (agreeing per-service chains set as
       out.push(['a per-service rule changed in place', lines.map((l, k) => (k === sep ? l.replace(/(\d)(\D*)$/, (_, d: string, rest: string) => `${(Number(d) + 1) % 10}${rest}`) : l)).join('\n')]);
     }
     out.push(['CRLF line ends', text.replaceAll('\n', '\r\n')]);
+    const nat = lines.indexOf('*nat');
+    const natEnd = lines.indexOf('COMMIT', nat);
+    if (nat >= 0) out.push(['the nat table twice', [...lines, ...lines.slice(nat, natEnd + 1)].join('\n')]);
     return out;
   };
   const tmpDump = join(tmp, 'node-dumps');

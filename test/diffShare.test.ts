@@ -5,9 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 // The benchmark's generator: a realistic cluster shape (every Service type, affinity, source ranges).
 import { generateCluster } from '../bench/generate.mjs';
 import { commonOptions } from '../src/cli/commonOptions.js';
-import { loadSide, loadSides, type SideRequest } from '../src/cli/loadDiffSide.js';
+import { compiledState, loadSide, loadSides, type SideRequest } from '../src/cli/loadDiffSide.js';
 import { lowerPair } from '../src/diff/lowerPair.js';
-import { stateFromRuleset } from '../src/diff/ruleState.js';
 import { diffAnnotated } from '../src/diff/diffStates.js';
 import { runCli } from './helpers/runCli.js';
 
@@ -38,6 +37,12 @@ const CASES: [string, (items: Item[]) => Item[]][] = [
   ['a Service and its slice deleted', (items) => items.filter((o) => o.metadata.name !== 'svc-7' && o.metadata.labels?.['kubernetes.io/service-name'] !== 'svc-7')],
   ['a Service port renumbered', (items) => {
     items.find((o) => o.kind === 'Service' && o.metadata.name === 'svc-11')!.spec.ports[0].port = 8443;
+    return items;
+  }],
+  // The same endpoint chains by name on both sides, with other rules in them.
+  ['session affinity turned on', (items) => {
+    const svc = items.find((o) => o.kind === 'Service' && o.spec.type === 'ClusterIP' && o.spec.sessionAffinity !== 'ClientIP')!;
+    svc.spec.sessionAffinity = 'ClientIP';
     return items;
   }],
   ['items reordered', (items) => [...items.slice(40), ...items.slice(0, 40).reverse()]],
@@ -75,8 +80,8 @@ describe('kproxy-compile diff of two JSON Lists: NEW is read once, OLD only wher
     if (spelled) expect(sameRules).toBe(0);
     else expect(sameRules).toBeGreaterThan(newRules.size * 0.8);
 
-    const pair = lowerPair(alone[0].side!.model!, alone[1].side!.model!, 'diff');
-    const expected = diffAnnotated(stateFromRuleset(pair.oldRules), stateFromRuleset(pair.newRules));
+    // The diff of the two whole compiled states: no service, chain or rule left out anywhere.
+    const expected = diffAnnotated(compiledState(alone[0].side!.model!, false), compiledState(alone[1].side!.model!, false));
     const run = await runCli(['diff', old, neu, ...FLAGS, '--output', 'json'], { cwd: tmp });
     expect(run.code).toBe(expected.changes.length ? 1 : 0);
     expect(JSON.parse(run.stdout).changes).toEqual(JSON.parse(JSON.stringify(expected.changes)));

@@ -13,7 +13,8 @@ import { annotateChains } from '../src/diff/annotate.js';
 import { parseIptables } from '../src/backends/iptables/parseIptables.js';
 import { compiledState } from '../src/cli/loadDiffSide.js';
 import { lowerIptables } from '../src/backends/iptables/lowerIptables.js';
-import { saveTables } from '../src/backends/iptables/renderSave.js';
+import { renderSave, saveTables } from '../src/backends/iptables/renderSave.js';
+import { setAsideAgreeing } from '../src/diff/setAsideAgreeing.js';
 import type { NodeModel } from '../src/model/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kpc-diff-'));
@@ -321,6 +322,24 @@ describe('kproxy-compile diff MANIFESTS DUMP (agreeing per-service chains set as
     if (nat >= 0) out.push(['the nat table twice', [...lines, ...lines.slice(nat, natEnd + 1)].join('\n')]);
     return out;
   };
+  it('takes no byte of a UTF-8 sequence for a character: a comment misread as Latin-1 is a difference', async () => {
+    const model = JSON.parse((await runCli(['compile', join(FIXTURES_DIR, 'demo'), '--format', 'model'])).stdout) as NodeModel;
+    // No validated manifest yields a non-ASCII rule; a model can, and the check must not be fooled by it.
+    const [first, ...rest] = model.servicePorts;
+    const odd: NodeModel = { ...model, servicePorts: [{ ...first, id: `${first.id}\u00e9` }, ...rest] };
+    const save = renderSave(lowerIptables(odd));
+    expect(save).toContain('\u00e9');
+    const compare = (text: string) => {
+      const r = setAsideAgreeing(text, odd, {})!;
+      return diffAnnotated(r.reference, stateFromDumpText(r.text, 'dump.txt', {}, r.reference).state!).changes.length;
+    };
+    expect(compare(save)).toBe(0);
+    // Misread only in the per-service chains (entry rules carry the name too, and are always parsed).
+    const misread = save.split('\n').map((l) => (/^-A KUBE-(SVC|SEP)-/.test(l) ? l.replaceAll('\u00e9', '\u00c3\u00a9') : l)).join('\n');
+    expect(misread).not.toBe(save);
+    expect(compare(misread)).toBeGreaterThan(0);
+  });
+
   const tmpDump = join(tmp, 'node-dumps');
   for (const f of listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'save.txt')))) {
     it(`fixtures/${f.name}`, async () => {

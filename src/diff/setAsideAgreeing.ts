@@ -26,8 +26,8 @@ const CUT_LENGTH = 2 ** 22;
  * Entry and fixed chains always stay (a node writes KUBE-SERVICES in map order).
  *
  * A chain agrees when its rules are one run of lines in the nat table, byte for byte the
- * compiled text, and it is declared there. Any line with surrounding blanks (which the reader
- * would trim) leaves the whole dump as it is: undefined.
+ * compiled (ASCII) text, and it is declared there once. Any line with surrounding blanks (which
+ * the reader would trim) leaves the whole dump as it is: undefined.
  */
 export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions): Remainder | undefined {
   const v6 = m.family === 'IPv6';
@@ -37,7 +37,11 @@ export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions)
   interface Own { readonly index: number; readonly port: number; decl: number; runs: number; start: number; end: number }
   const own = new Map<string, Own>();
   for (let i = 0; i < pre.ownChains.length; i++) own.set(pre.ownChains[i], { index: i, port: pre.ownPort[i], decl: -1, runs: 0, start: 0, end: 0 });
-  /** Whether text[start, end) is, character for byte, the chain's rendered rules. */
+  /**
+   * Whether text[start, end) is, character for byte, the chain's rendered rules. Only ASCII is
+   * compared so (a byte of a longer UTF-8 sequence could equal an unrelated character); a chain
+   * with anything else is compared the slow way.
+   */
   const sameAsCompiled = (o: Own, start: number, end: number): boolean => {
     let at = start;
     for (let r = pre.firstRun[o.index]; r >= 0; r = pre.nextRun[r]) {
@@ -45,7 +49,10 @@ export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions)
       const from = pre.runs[3 * r + 1];
       const to = pre.runs[3 * r + 2];
       if (at + (to - from) > end) return false;
-      for (let k = from; k < to; k++) if (text.charCodeAt(at++) !== seg[k]) return false;
+      for (let k = from; k < to; k++) {
+        const b = seg[k];
+        if (b > 0x7f || text.charCodeAt(at++) !== b) return false;
+      }
     }
     return at === end;
   };

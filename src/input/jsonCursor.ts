@@ -16,10 +16,10 @@ export type Read<T> = T | typeof FAIL;
 const latin1 = (b: Buffer, start: number, end: number): string => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, end);
 
 export class JsonCursor {
-  /** Start of the last key read by nextKey (after its quote). */
-  key = 0;
   /** Whether the last string stepped over held an escape. */
-  escaped = false;
+  private escaped = false;
+  /** For each object entered: which of the caller's fields it has given (see nextField). */
+  private readonly seen: number[] = [];
 
   constructor(readonly b: Buffer, public i: number) {}
 
@@ -111,37 +111,51 @@ export class JsonCursor {
   /** Enters an object (`{`) or array (`[`): true; null (stepped over) for JSON null; FAIL for anything else. */
   open(bracket: 0x7b | 0x5b): Read<true | null> {
     const c = this.peek();
-    if (c === bracket) { this.i++; return true; }
+    if (c === bracket) {
+      this.i++;
+      if (bracket === 0x7b) this.seen.push(0);
+      return true;
+    }
     if (c === 0x6e) { this.i += 4; return null; }
     return FAIL;
   }
 
   /**
-   * In an object: the length of the next key (its start in `key`), with the cursor on its value;
-   * -1 when the object ends (stepped over), -2 for a key with an escape (the caller gives up).
+   * In an object entered with open: the index in `fields` of the next member's key, with the
+   * cursor on its value (members with other keys are stepped over); -1 when the object ends
+   * (stepped over); -2 for an escaped key or one of `fields` given twice (JSON.parse would keep
+   * the last), where the caller gives up.
    */
-  nextKey(): number {
+  nextField(fields: readonly string[]): number {
     const b = this.b;
-    let c = this.peek();
-    if (c === 0x7d) { this.i++; return -1; }
-    if (c === 0x2c) { this.i++; c = this.peek(); }
-    const start = this.i;
-    const end = this.stringEnd();
-    if (this.escaped) return -2;
-    this.key = start + 1;
-    this.i = end;
-    this.peek();
-    this.i++; // the colon
-    return end - start - 2;
-  }
-
-  /** Whether the key nextKey read (of length `len`) is `word`. */
-  keyIs(len: number, word: string): boolean {
-    if (len !== word.length) return false;
-    const b = this.b;
-    const at = this.key;
-    for (let k = 0; k < len; k++) if (b[at + k] !== word.charCodeAt(k)) return false;
-    return true;
+    for (;;) {
+      let c = this.peek();
+      if (c === 0x7d) {
+        this.i++;
+        this.seen.pop();
+        return -1;
+      }
+      if (c === 0x2c) { this.i++; c = this.peek(); }
+      const start = this.i + 1;
+      const end = this.stringEnd();
+      if (this.escaped) return -2;
+      this.i = end;
+      this.peek();
+      this.i++; // the colon
+      const len = end - start - 1;
+      for (let f = 0; f < fields.length; f++) {
+        const word = fields[f];
+        if (len !== word.length) continue;
+        let k = 0;
+        while (k < len && b[start + k] === word.charCodeAt(k)) k++;
+        if (k < len) continue;
+        const top = this.seen.length - 1;
+        if (this.seen[top] & (1 << f)) return -2;
+        this.seen[top] |= 1 << f;
+        return f;
+      }
+      this.skip();
+    }
   }
 
   /** An array read element by element with `item` (which gives up with FAIL); null for JSON null. */

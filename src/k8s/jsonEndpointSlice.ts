@@ -15,37 +15,21 @@ import { SERVICE_NAME_LABEL, type EndpointSlice, type Protocol, type SliceEndpoi
 
 type AddressType = EndpointSlice['addressType'];
 
+const PORT = ['name', 'protocol', 'port'];
+
 function readPort(c: JsonCursor): Read<SlicePort> {
   if (c.open(0x7b) !== true) return FAIL;
-  let name: string | null = null;
-  let protocol: string | null = null;
-  let port: number | null = null;
-  let seen = 0;
-  for (let len = c.nextKey(); len !== -1; len = c.nextKey()) {
-    let bit = 0;
-    if (c.keyIs(len, 'name')) {
-      const v = c.string();
-      if (v === FAIL) return FAIL;
-      name = v;
-      bit = 1;
-    } else if (c.keyIs(len, 'protocol')) {
-      const v = c.string();
-      if (v === FAIL) return FAIL;
-      protocol = v;
-      bit = 2;
-    } else if (c.keyIs(len, 'port')) {
-      const v = c.number();
-      if (v === FAIL) return FAIL;
-      port = v;
-      bit = 4;
-    } else if (len === -2) {
-      return FAIL;
-    } else {
-      c.skip();
-    }
-    if (seen & bit) return FAIL;
-    seen |= bit;
+  let name: Read<string | null> = null;
+  let protocol: Read<string | null> = null;
+  let port: Read<number | null> = null;
+  let f: number;
+  while ((f = c.nextField(PORT)) >= 0) {
+    if (f === 0) name = c.string();
+    else if (f === 1) protocol = c.string();
+    else port = c.number();
+    if (name === FAIL || protocol === FAIL || port === FAIL) return FAIL;
   }
+  if (f === -2) return FAIL;
   protocol ??= 'TCP';
   if (name !== null && name !== '' && dns1123Label(name)) return FAIL;
   if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') return FAIL;
@@ -61,51 +45,45 @@ function readList<T>(c: JsonCursor, item: () => Read<T>): Read<T[]> {
 
 interface Meta { name: string; namespace: string; serviceName: string }
 
+const META = ['name', 'namespace', 'labels'];
+const LABELS = [SERVICE_NAME_LABEL];
+
 function readMeta(c: JsonCursor): Read<Meta> {
   if (c.open(0x7b) !== true) return FAIL;
   let name: string | undefined;
   let namespace = 'default';
   let serviceName = '';
-  let seen = 0;
-  for (let len = c.nextKey(); len !== -1; len = c.nextKey()) {
-    let bit = 0;
-    if (c.keyIs(len, 'name')) {
-      const v = c.string();
-      if (typeof v !== 'string') return FAIL;
-      name = v;
-      bit = 1;
-    } else if (c.keyIs(len, 'namespace')) {
-      const v = c.string();
-      if (v === FAIL) return FAIL;
-      namespace = v ?? 'default';
-      bit = 2;
-    } else if (c.keyIs(len, 'labels')) {
+  let f: number;
+  while ((f = c.nextField(META)) >= 0) {
+    if (f === 2) {
       const labels = c.open(0x7b);
       if (labels === FAIL) return FAIL;
-      let label = false;
+      let g = -1;
       if (labels === true) {
-        for (let k = c.nextKey(); k !== -1; k = c.nextKey()) {
-          if (k === -2) return FAIL;
-          if (!c.keyIs(k, SERVICE_NAME_LABEL)) { c.skip(); continue; }
+        while ((g = c.nextField(LABELS)) >= 0) {
           const v = c.string();
-          if (v === FAIL || label) return FAIL;
-          label = true;
+          if (v === FAIL) return FAIL;
           serviceName = v ?? '';
         }
       }
-      bit = 4;
-    } else if (len === -2) {
-      return FAIL;
-    } else {
-      c.skip();
+      if (g === -2) return FAIL;
+      continue;
     }
-    if (seen & bit) return FAIL;
-    seen |= bit;
+    const v = c.string();
+    if (f === 0) {
+      if (typeof v !== 'string') return FAIL;
+      name = v;
+    } else {
+      if (v === FAIL) return FAIL;
+      namespace = v ?? 'default';
+    }
   }
-  if (name === undefined || dns1123Subdomain(name) || dns1123Label(namespace)) return FAIL;
+  if (f === -2 || name === undefined || dns1123Subdomain(name) || dns1123Label(namespace)) return FAIL;
   if (serviceName !== '' && labelValue(serviceName)) return FAIL;
   return { name, namespace, serviceName };
 }
+
+const SLICE = ['kind', 'apiVersion', 'metadata', 'addressType', 'ports', 'endpoints'];
 
 /** The EndpointSlice held by an item's JSON text, when it is the common well-formed case. */
 export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice | undefined {
@@ -118,53 +96,49 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
   let endpoints: SliceEndpoint[] = [];
   /** Where `endpoints` is when it comes before addressType, which its addresses are checked against. */
   let endpointsAt = -1;
-  let seen = 0;
   c.open(0x7b);
-  for (let len = c.nextKey(); len !== -1; len = c.nextKey()) {
-    let bit = 0;
-    if (c.keyIs(len, 'kind')) {
-      const v = c.string();
-      // Most other items of a large List are Services: leave them as soon as that is known.
-      if (v !== 'EndpointSlice') return undefined;
-      kind = v;
-      bit = 1;
-    } else if (c.keyIs(len, 'apiVersion')) {
-      const v = c.string();
-      if (typeof v !== 'string') return undefined;
-      apiVersion = v;
-      bit = 2;
-    } else if (c.keyIs(len, 'metadata')) {
-      const v = readMeta(c);
-      if (v === FAIL) return undefined;
-      meta = v;
-      bit = 4;
-    } else if (c.keyIs(len, 'addressType')) {
-      addressType = c.string();
-      if (addressType !== 'IPv4' && addressType !== 'IPv6' && addressType !== 'FQDN') return undefined;
-      bit = 8;
-    } else if (c.keyIs(len, 'ports')) {
-      const v = readList(c, () => readPort(c));
-      if (v === FAIL) return undefined;
-      ports = v;
-      bit = 16;
-    } else if (c.keyIs(len, 'endpoints')) {
-      if (addressType === undefined) {
-        endpointsAt = c.i;
-        c.skip();
-      } else {
-        const v = readList(c, () => readSliceEndpoint(c, addressType as AddressType));
-        if (v === FAIL) return undefined;
-        endpoints = v;
+  let f: number;
+  while ((f = c.nextField(SLICE)) >= 0) {
+    switch (f) {
+      case 0:
+        // Most other items of a large List are Services: leave them as soon as that is known.
+        if (c.string() !== 'EndpointSlice') return undefined;
+        kind = 'EndpointSlice';
+        break;
+      case 1: {
+        const v = c.string();
+        if (typeof v !== 'string') return undefined;
+        apiVersion = v;
+        break;
       }
-      bit = 32;
-    } else if (len === -2) {
-      return undefined;
-    } else {
-      c.skip();
+      case 2: {
+        const v = readMeta(c);
+        if (v === FAIL) return undefined;
+        meta = v;
+        break;
+      }
+      case 3:
+        addressType = c.string();
+        if (addressType !== 'IPv4' && addressType !== 'IPv6' && addressType !== 'FQDN') return undefined;
+        break;
+      case 4: {
+        const v = readList(c, () => readPort(c));
+        if (v === FAIL) return undefined;
+        ports = v;
+        break;
+      }
+      default:
+        if (addressType === undefined) {
+          endpointsAt = c.i;
+          c.skip();
+        } else {
+          const v = readList(c, () => readSliceEndpoint(c, addressType as AddressType));
+          if (v === FAIL) return undefined;
+          endpoints = v;
+        }
     }
-    if (seen & bit) return undefined;
-    seen |= bit;
   }
+  if (f === -2) return undefined;
   if (kind === undefined || apiVersion === undefined || !apiVersion.startsWith('discovery.k8s.io/') || meta === undefined) return undefined;
   const type = addressType as AddressType | undefined;
   if (type === undefined) return undefined;

@@ -27,55 +27,45 @@ function readAddresses(c: JsonCursor, addressType: AddressType): Read<string[]> 
   return out.length ? out : FAIL;
 }
 
+const CONDITIONS = ['ready', 'serving', 'terminating'] as const;
+
 /** ready / serving / terminating into `into` (undefined when absent or null); false to give up. */
 function readConditions(c: JsonCursor, into: { ready?: boolean; serving?: boolean; terminating?: boolean }): boolean {
   const opened = c.open(0x7b);
   if (opened !== true) return opened === null;
-  let seen = 0;
-  for (let len = c.nextKey(); len !== -1; len = c.nextKey()) {
-    const bit = c.keyIs(len, 'ready') ? 1 : c.keyIs(len, 'serving') ? 2 : c.keyIs(len, 'terminating') ? 4 : 0;
-    if (len === -2) return false;
-    if (bit === 0) { c.skip(); continue; }
+  let f: number;
+  while ((f = c.nextField(CONDITIONS)) >= 0) {
     const v = c.boolean();
-    if (v === FAIL || seen & bit) return false;
-    seen |= bit;
-    if (bit === 1) into.ready = v ?? undefined;
-    else if (bit === 2) into.serving = v ?? undefined;
-    else into.terminating = v ?? undefined;
+    if (v === FAIL) return false;
+    into[CONDITIONS[f]] = v ?? undefined;
   }
-  return true;
+  return f === -1;
 }
+
+const HINTS = ['forZones'];
+const ZONE = ['name'];
 
 /** `hints.forZones[].name`; NO_ZONES when hints or forZones is absent. */
 function readZoneHints(c: JsonCursor): Read<readonly string[]> {
   const opened = c.open(0x7b);
   if (opened !== true) return opened === null ? NO_ZONES : FAIL;
-  let zones: readonly string[] | undefined;
-  for (let len = c.nextKey(); len !== -1; len = c.nextKey()) {
-    if (len === -2) return FAIL;
-    if (!c.keyIs(len, 'forZones')) { c.skip(); continue; }
-    if (zones) return FAIL;
-    const list = c.open(0x5b);
-    if (list === FAIL) return FAIL;
-    const names: string[] = [];
-    if (list === true) {
-      while (c.nextItem()) {
-        if (c.open(0x7b) !== true) return FAIL;
-        let name: Read<string | null> | undefined;
-        for (let k = c.nextKey(); k !== -1; k = c.nextKey()) {
-          if (k === -2) return FAIL;
-          if (!c.keyIs(k, 'name')) { c.skip(); continue; }
-          if (name !== undefined) return FAIL;
-          name = c.string();
-          if (name === FAIL) return FAIL;
-        }
-        if (typeof name !== 'string') return FAIL;
-        names.push(name);
+  let zones: readonly string[] = NO_ZONES;
+  let f: number;
+  while ((f = c.nextField(HINTS)) >= 0) {
+    const list = c.list(() => {
+      if (c.open(0x7b) !== true) return FAIL;
+      let name: Read<string | null> = FAIL;
+      let g: number;
+      while ((g = c.nextField(ZONE)) >= 0) {
+        name = c.string();
+        if (name === FAIL) return FAIL;
       }
-    }
-    zones = list === null ? NO_ZONES : names;
+      return g === -1 && typeof name === 'string' ? name : FAIL;
+    });
+    if (list === FAIL) return FAIL;
+    zones = list ?? NO_ZONES;
   }
-  return zones ?? NO_ZONES;
+  return f === -1 ? zones : FAIL;
 }
 
 /**
@@ -84,56 +74,50 @@ function readZoneHints(c: JsonCursor): Read<readonly string[]> {
  */
 const knownNodes = new Map<string, string>();
 
+const ENDPOINT = ['addresses', 'conditions', 'nodeName', 'zone', 'hints'];
+
 /** One endpoint, checked against the slice's address type. */
 export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoint> {
   if (c.open(0x7b) !== true) return FAIL;
-  let addresses: readonly string[] | undefined;
+  let addresses: Read<readonly string[]> = FAIL;
   const conditions: { ready?: boolean; serving?: boolean; terminating?: boolean } = {};
   let nodeName: string | undefined;
   let zone: string | undefined;
-  let zoneHints: readonly string[] = NO_ZONES;
-  let seen = 0;
-  for (let len = c.nextKey(); len !== -1; len = c.nextKey()) {
-    let bit = 0;
-    if (c.keyIs(len, 'addresses')) {
-      const v = readAddresses(c, addressType);
-      if (v === FAIL) return FAIL;
-      addresses = v;
-      bit = 1;
-    } else if (c.keyIs(len, 'conditions')) {
-      if (!readConditions(c, conditions)) return FAIL;
-      bit = 2;
-    } else if (c.keyIs(len, 'nodeName')) {
-      const v = c.string();
-      if (v === FAIL) return FAIL;
-      if (v !== null) {
-        nodeName = knownNodes.get(v);
-        if (nodeName === undefined) {
-          if (dns1123Subdomain(v)) return FAIL;
-          if (knownNodes.size < 65536) knownNodes.set(v, v);
-          nodeName = v;
+  let zoneHints: Read<readonly string[]> = NO_ZONES;
+  let f: number;
+  while ((f = c.nextField(ENDPOINT)) >= 0) {
+    switch (f) {
+      case 0:
+        addresses = readAddresses(c, addressType);
+        if (addresses === FAIL) return FAIL;
+        break;
+      case 1:
+        if (!readConditions(c, conditions)) return FAIL;
+        break;
+      case 2: {
+        const v = c.string();
+        if (v === FAIL) return FAIL;
+        if (v !== null) {
+          nodeName = knownNodes.get(v);
+          if (nodeName === undefined) {
+            if (dns1123Subdomain(v)) return FAIL;
+            if (knownNodes.size < 65536) knownNodes.set(v, v);
+            nodeName = v;
+          }
         }
+        break;
       }
-      bit = 4;
-    } else if (c.keyIs(len, 'zone')) {
-      const v = c.string();
-      if (v === FAIL) return FAIL;
-      zone = v ?? undefined;
-      bit = 8;
-    } else if (c.keyIs(len, 'hints')) {
-      const v = readZoneHints(c);
-      if (v === FAIL) return FAIL;
-      zoneHints = v;
-      bit = 16;
-    } else if (len === -2) {
-      return FAIL;
-    } else {
-      c.skip();
+      case 3: {
+        const v = c.string();
+        if (v === FAIL) return FAIL;
+        zone = v ?? undefined;
+        break;
+      }
+      default:
+        zoneHints = readZoneHints(c);
+        if (zoneHints === FAIL) return FAIL;
     }
-    if (seen & bit) return FAIL;
-    seen |= bit;
   }
-  if (!addresses) return FAIL;
+  if (f === -2 || addresses === FAIL) return FAIL;
   return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints };
 }
-

@@ -124,6 +124,8 @@ function variants(slice: Record<string, unknown>, rnd: () => number): string[] {
   out.push(plain.replace('"conditions":{', '"conditions":{"ready":false,'));
   out.push(plain.replace(/"node-(\d)/, '"node\\u002d$1'));
   out.push(plain.replace('"name":', '"n\\u0061me":'));
+  // An escaped optional key: skipping it as unknown would lose the field.
+  out.push(plain.replace('"nodeName":', '"nodeN\\u0061me":'));
   out.push(plain.replace(/"port":(\d+)/, '"port":$1.0'));
   out.push(plain.replace(/"port":(\d+)/, '"port":$1e0'));
   out.push(plain.replace('"discovery.k8s.io/v1"', '"discovery.k8s.io/v1beta1"'));

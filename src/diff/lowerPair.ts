@@ -1,7 +1,7 @@
 import type { Rule, Ruleset, Table } from '../ir/iptables.js';
 import { sameData } from '../util/sameData.js';
 import type { NodeModel } from '../model/types.js';
-import { lowerIptables, LARGE_CLUSTER_ENDPOINTS, type EntryCache } from '../backends/iptables/lowerIptables.js';
+import { isLargeCluster, lowerIptables, type EntryCache } from '../backends/iptables/lowerIptables.js';
 import { changedServices, nodeFingerprint } from './restoreDelta.js';
 
 const isEndpointChain = (c: string) => c.startsWith('KUBE-SEP-');
@@ -47,9 +47,8 @@ function withoutSameEndpointChains(oldRules: Ruleset, newRules: Ruleset): { oldR
  * For 'diff' the rulesets are not put in canonical order (see lowerIptables): they only become states.
  */
 export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'diff' | 'delta', forceFull = false): { oldRules: Ruleset; newRules: Ruleset; changed: Set<string> } {
-  const large = (m: NodeModel) => m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const changed = changedServices(oldModel, newModel);
-  const partial = !forceFull && nodeFingerprint(oldModel) === nodeFingerprint(newModel) && (purpose === 'delta' || large(oldModel) === large(newModel));
+  const partial = !forceFull && nodeFingerprint(oldModel) === nodeFingerprint(newModel) && (purpose === 'delta' || isLargeCluster(oldModel) === isLargeCluster(newModel));
   // A semantic diff builds rule states, which group and order rules themselves.
   const order = purpose === 'diff' ? 'none' : 'canonical';
   if (!partial) return { oldRules: lowerIptables(oldModel, undefined, order), newRules: lowerIptables(newModel, undefined, order), changed };

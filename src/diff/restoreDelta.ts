@@ -2,9 +2,8 @@ import type { Rule, Ruleset, Table } from '../ir/iptables.js';
 import type { NodeModel, ServicePort } from '../model/types.js';
 import { canonicalTable } from '../backends/iptables/canonicalOrder.js';
 import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
-import { serviceChainRules } from '../backends/iptables/serviceChainRules.js';
+import { ownChainNames } from '../backends/iptables/serviceChainRules.js';
 import { planService } from '../backends/iptables/serviceEntryRules.js';
-import { LARGE_CLUSTER_ENDPOINTS } from '../backends/iptables/lowerIptables.js';
 import { sameData } from '../util/sameData.js';
 
 const isServiceChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
@@ -45,11 +44,10 @@ export function changedServices(oldModel: NodeModel, newModel: NodeModel): Set<s
  */
 export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: NodeModel, newRules: Ruleset, forceFull = false, changed = changedServices(oldModel, newModel)): Ruleset {
   const full = forceFull || nodeFingerprint(oldModel) !== nodeFingerprint(newModel);
-  const largeCluster = newModel.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
   const keep = new Set<string>();
   for (const sp of newModel.servicePorts) {
     if (!full && !changed.has(`${sp.namespace}/${sp.service}`)) continue;
-    for (const c of serviceChainRules(planService(sp), newModel, largeCluster).chains) keep.add(c);
+    for (const c of ownChainNames(planService(sp))) keep.add(c);
   }
   const oldNat = oldRules.payload.find((t) => t.name === 'nat');
   const payload: Table[] = newRules.payload.map((t) => {

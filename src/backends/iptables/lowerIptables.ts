@@ -4,15 +4,14 @@ import { baseRules, NODE_CHAINS } from './baseRules.js';
 import { canonicalTable } from './canonicalOrder.js';
 import { FILTER_CHAINS, forwardRules, kubeFirewallRule, NAT_CHAINS, natFixedRules, nodePortsTailRules, writesKubeFirewall } from './fixedRules.js';
 import { serviceChainRules } from './serviceChainRules.js';
-import { planService, serviceEntryRules } from './serviceEntryRules.js';
+import { planService, serviceEntryRules, type ServicePlan } from './serviceEntryRules.js';
 
 /** Above this many endpoints kube-proxy drops per-endpoint comments to keep the ruleset small. */
 export const LARGE_CLUSTER_ENDPOINTS = 1000;
 
-/** One service port's own nat chains (SVC, SVL, EXT, FW, SEP) and their rules. */
-export interface OwnChains {
-  readonly chains: readonly string[];
-  readonly rules: readonly Rule[];
+/** Whether kube-proxy writes the model's rules in large-cluster mode (no per-endpoint comments). */
+export function isLargeCluster(m: NodeModel): boolean {
+  return m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
 }
 
 /**
@@ -25,12 +24,12 @@ export type EntryCache = Map<ServicePort, { readonly filter: readonly Rule[]; re
 /**
  * Lowers the node model in two parts, neither in canonical order yet: the tables without the
  * per-service chains (fixed chains, and every service's rules in KUBE-SERVICES, KUBE-NODEPORTS and
- * the filter chains), returned; and each service port's own chains, handed to `own` as soon as
- * they are built. No chain is in both parts, so ordering the parts together or apart gives the
- * same tables; a caller that renders `own` at once never holds every service's rules.
+ * the filter chains), returned; and each service port's plan, handed to `own`, whose own chains
+ * (see serviceChainRules) the caller lowers when it needs them. No chain is in both parts, so
+ * ordering the parts together or apart gives the same tables; a caller that renders own chains
+ * at once never holds every service's rules.
  */
-export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipOwn?: (sp: ServicePort) => boolean, entries?: EntryCache): { filter: Table; nat: Table } {
-  const largeCluster = m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
+export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipOwn?: (sp: ServicePort) => boolean, entries?: EntryCache): { filter: Table; nat: Table } {
   const filterChains: string[] = [...FILTER_CHAINS];
   const filterRules: Rule[] = [];
   const natRules: Rule[] = natFixedRules(m);
@@ -47,7 +46,7 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipO
     }
     filterRules.push(...entry.filter);
     natRules.push(...entry.nat);
-    if (!skipOwn?.(sp)) own(serviceChainRules(plan, m, largeCluster));
+    if (!skipOwn?.(sp)) own(plan);
   }
   natRules.push(...nodePortsTailRules(m));
   filterRules.push(...forwardRules(m));
@@ -67,7 +66,9 @@ export function lowerParts(m: NodeModel, own: (chains: OwnChains) => void, skipO
 export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean, order: 'canonical' | 'none' = 'canonical', entries?: EntryCache): Ruleset {
   const natChains: string[] = [];
   const natRules: Rule[] = [];
-  const parts = lowerParts(m, (own) => {
+  const largeCluster = isLargeCluster(m);
+  const parts = lowerParts(m, (plan) => {
+    const own = serviceChainRules(plan, m, largeCluster);
     // Loops, not push(...list): a long list overflows the call stack.
     for (const c of own.chains) natChains.push(c);
     for (const r of own.rules) natRules.push(r);

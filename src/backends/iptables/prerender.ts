@@ -2,7 +2,8 @@ import type { Rule, Table } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteArena, type TextOut } from '../../util/byteText.js';
 import { orderByName } from '../../util/orderByName.js';
-import { lowerParts } from './lowerIptables.js';
+import { isLargeCluster, lowerParts } from './lowerIptables.js';
+import { serviceChainRules } from './serviceChainRules.js';
 
 /** The payload's parts with every service port's own chains already rendered (see prerender). */
 export interface Prerendered {
@@ -38,7 +39,9 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
   const runs: number[] = [];
   const firstRun: number[] = [];
   const nextRun: number[] = [];
-  const { filter, nat } = lowerParts(m, (own) => {
+  const largeCluster = isLargeCluster(m);
+  const { filter, nat } = lowerParts(m, (plan) => {
+    const own = serviceChainRules(plan, m, largeCluster);
     const base = ownChains.length;
     // The last run seen of each of this service's chains, by position in own.chains.
     const lastRun: number[] = [];

@@ -11,6 +11,7 @@ import { stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } fr
 import { diffAnnotated, diffStates } from '../src/diff/diffStates.js';
 import { annotateChains } from '../src/diff/annotate.js';
 import { parseIptables } from '../src/backends/iptables/parseIptables.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { compiledState } from '../src/cli/loadDiffSide.js';
 import { lowerIptables } from '../src/backends/iptables/lowerIptables.js';
 import { renderSave, saveTables } from '../src/backends/iptables/renderSave.js';
@@ -402,4 +403,105 @@ describe('the node check with KUBE-SERVICES in map order (as a node writes it): 
       expect(code).toBe(0);
     });
   }
+});
+
+describe('kproxy-compile diff DUMP DUMP (NEW read against OLD) gives the diff of two full reads', () => {
+  const cases = listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'save.txt')));
+  /** What the CLI prints for two dumps read each on its own: diagnostics of both, else the diff. */
+  const plainRead = (oldText: string, oldFile: string, newText: string, newFile: string, family: 'IPv4' | 'IPv6') => {
+    const a = parseIptables(oldText, oldFile);
+    const b = parseIptables(newText, newFile);
+    const diagnostics = [...a.diagnostics, ...b.diagnostics];
+    if (diagnostics.some((d) => d.severity === 'error')) return { stderr: diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''), code: 2 };
+    const result = diffAnnotated(stateFromDump(a.dump!, family), stateFromDump(b.dump!, family));
+    return { stderr: diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''), code: result.changes.length ? 1 : 0, changes: result.changes };
+  };
+  for (const f of cases) {
+    it(`fixtures/${f.name}: its save view against each variant, both ways`, async () => {
+      const golden = readFileSync(join(f.dir, 'expected', 'save.txt'), 'utf8');
+      const family = f.family === 'ipv6' ? 'IPv6' : 'IPv4';
+      const extra = family === 'IPv6' ? ['--family', 'ipv6'] : [];
+      const variants = dumpVariants(golden);
+      expect(variants.length).toBeGreaterThan(3);
+      for (const [what, text] of variants) {
+        const x = join(tmp, `${f.name}-x.txt`);
+        const y = join(tmp, `${f.name}-y.txt`);
+        for (const [oldText, newText] of [[golden, text], [text, golden]]) {
+          writeFileSync(x, oldText);
+          writeFileSync(y, newText);
+          const run = await runCli(['diff', x, y, '--output', 'json', ...extra]);
+          const want = plainRead(oldText, x, newText, y, family);
+          expect(run.stderr, what).toBe(want.stderr);
+          expect(run.code, what).toBe(want.code);
+          if (want.changes) expect(JSON.parse(run.stdout).changes, what).toEqual(want.changes);
+          else expect(run.stdout, what).toBe('');
+        }
+      }
+    });
+  }
+
+  it('is exercised: NEW shares OLD chain states, and a removed rule is reported as exactly that rule', async () => {
+    const golden = readFileSync(join(FIXTURES_DIR, 'demo', 'expected', 'save.txt'), 'utf8');
+    const old = stateFromDump(parseIptables(golden, 'old.txt').dump!, 'IPv4');
+    const same = stateFromDumpText(golden, 'new.txt', {}, old).state!;
+    const shared = [...same.chains.values()].filter((c) => old.chains.get(`${c.table}/${c.name}`) === c);
+    expect(shared.length).toBeGreaterThan(10);
+    const line = golden.split('\n').find((l) => l.startsWith('-A KUBE-SEP-'))!;
+    writeFileSync(join(tmp, 'demo-old.txt'), golden);
+    writeFileSync(join(tmp, 'demo-new.txt'), golden.replace(`${line}\n`, ''));
+    const { code, json } = await jsonDiff(join(tmp, 'demo-old.txt'), join(tmp, 'demo-new.txt'));
+    expect(code).toBe(1);
+    expect(json.changes).toHaveLength(1);
+    expect(json.changes[0]).toMatchObject({ type: 'rule-removed', table: 'nat', chain: line.split(' ')[1], rule: line });
+  });
+});
+
+describe('kproxy-compile diff with one side on standard input (-)', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+  const golden = readFileSync(join(demo, 'expected', 'save.txt'), 'utf8');
+  const line = golden.split('\n').find((l) => l.startsWith('-A KUBE-SEP-'))!;
+  const json = (stdout: string) => JSON.parse(stdout) as Json;
+
+  it('an iptables-save dump piped in is recognised as one: manifests - and - manifests agree with it', async () => {
+    for (const args of [[demo, '-'], ['-', demo]]) {
+      const run = await runCli(['diff', ...args, '--output', 'json'], { stdin: golden });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(json(run.stdout)).toMatchObject({ equal: true, changes: [] });
+    }
+  });
+
+  it('a dump piped in with one rule removed: exactly that rule is reported, with --new-format rules too', async () => {
+    for (const extra of [[], ['--new-format', 'rules']]) {
+      const run = await runCli(['diff', demo, '-', '--output', 'json', ...extra], { stdin: golden.replace(`${line}\n`, '') });
+      expect(run.code).toBe(1);
+      expect(json(run.stdout).changes).toEqual([expect.objectContaining({ type: 'rule-removed', chain: line.split(' ')[1], rule: line })]);
+    }
+  });
+
+  it('two dumps, one piped in', async () => {
+    writeFileSync(join(tmp, 'stdin-old.txt'), golden);
+    const run = await runCli(['diff', join(tmp, 'stdin-old.txt'), '-', '--output', 'json'], { stdin: golden.replace(`${line}\n`, '') });
+    expect(run.code).toBe(1);
+    expect(json(run.stdout).summary).toEqual({ chainsAdded: 0, chainsRemoved: 0, rulesAdded: 0, rulesRemoved: 1 });
+  });
+
+  it('manifests piped in still read as manifests', async () => {
+    const dir = join(tmp, 'stdin-manifests');
+    cpSync(join(demo, 'shop.yaml'), join(dir, 'shop.yaml'), { recursive: true });
+    const run = await runCli(['diff', '-', dir, '--output', 'json'], { stdin: readFileSync(join(demo, 'shop.yaml'), 'utf8') });
+    expect(run.code).toBe(0);
+    expect(json(run.stdout).equal).toBe(true);
+    // And they are compiled: against the demo's full view, the rest of the demo is missing.
+    const other = await runCli(['diff', '-', join(demo, 'expected', 'save.txt'), '--output', 'json'], { stdin: readFileSync(join(demo, 'shop.yaml'), 'utf8') });
+    expect(other.code).toBe(1);
+  });
+
+  it('a piped dump with a bad line: exit 2, nothing on stdout, the line named as <stdin>:LINE', async () => {
+    const run = await runCli(['diff', demo, '-'], { stdin: golden.replace(line, `${line} --no-such-option`) });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const at = golden.split('\n').indexOf(line) + 1;
+    expect(run.stderr).toMatch(new RegExp(`^<stdin>:${at}: error `, 'm'));
+  });
 });

@@ -38,32 +38,46 @@ interface Loaded {
   readonly base?: NodeViewBase;
 }
 
-/** A rules dump starts (after comments and blank lines) with a `*table` line. */
-async function looksLikeRules(path: string, cwd: string): Promise<boolean> {
-  if (path === '-') return false;
+/** A rules dump starts (after comments and blank lines) with a `*table` line; the first 4 KiB decide. */
+function headIsTable(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4096).toString('utf8').split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  return head !== undefined && /^\*[a-z]+$/.test(head);
+}
+
+async function looksLikeRules(path: string, cwd: string, readStdin: Io['readStdin']): Promise<boolean> {
+  // Standard input is read whole once (see loadSides), so its content decides as a file's does.
+  if (path === '-') return headIsTable(await readStdin());
   const abs = isAbsolute(path) ? path : join(cwd, path);
   try {
     if ((await stat(abs)).isDirectory()) return false;
-    // The first 4 KiB decide; a large manifest is not read twice.
+    // A large manifest is not read twice: only its head is read here.
     const file = await open(abs, 'r');
-    let bytes: Buffer;
     try {
       const buf = Buffer.alloc(4096);
       const { bytesRead } = await file.read(buf, 0, buf.length, 0);
-      bytes = buf.subarray(0, bytesRead);
+      return headIsTable(buf.subarray(0, bytesRead));
     } finally {
       await file.close();
     }
-    const head = bytes.toString('utf8').split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
-    return head !== undefined && /^\*[a-z]+$/.test(head);
   } catch {
     return false;
   }
 }
 
 /** Whether a side is read as a rules dump (else as manifests). */
-async function isRules(req: SideRequest): Promise<boolean> {
-  return req.format === 'rules' || (req.format === 'auto' && (await looksLikeRules(req.path, req.cwd)));
+async function isRules(req: SideRequest, readStdin: Io['readStdin']): Promise<boolean> {
+  return req.format === 'rules' || (req.format === 'auto' && (await looksLikeRules(req.path, req.cwd, readStdin)));
+}
+
+/** The name diagnostics give a side: standard input is `<stdin>`, as for manifests. */
+function shownName(req: SideRequest): string {
+  return req.path === '-' ? '<stdin>' : req.path;
+}
+
+/** A dump's text, from its file or (for `-`) from standard input. */
+async function readDumpText(req: SideRequest, readStdin: Io['readStdin'], diagnostics: Diagnostic[]): Promise<string | undefined> {
+  if (req.path === '-') return (await readStdin()).toString('utf8');
+  return readTextFile(req.path, req.cwd, diagnostics);
 }
 
 /**
@@ -75,23 +89,23 @@ async function isRules(req: SideRequest): Promise<boolean> {
  */
 export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
-  if (rules ?? (await isRules(req))) {
-    const text = await readTextFile(req.path, req.cwd, diagnostics);
+  if (rules ?? (await isRules(req, readStdin))) {
+    const text = await readDumpText(req, readStdin, diagnostics);
     if (text === undefined) return { diagnostics };
     if (against) {
       const opts = { allChains: req.allChains };
       const remainder = setAsideAgreeing(text, against, opts);
       if (remainder) {
-        const read = stateFromDumpText(remainder.text, req.path, opts, remainder.reference);
+        const read = stateFromDumpText(remainder.text, shownName(req), opts, remainder.reference);
         // Problems are located in the whole dump: reading it whole reports them.
         if (read.state && read.diagnostics.length === 0) return { side: { state: read.state }, diagnostics, reference: remainder.reference };
       }
       const reference = compiledState(against, req.allChains);
-      const read = stateFromDumpText(text, req.path, opts, reference);
+      const read = stateFromDumpText(text, shownName(req), opts, reference);
       diagnostics.push(...read.diagnostics);
       return { side: read.state ? { state: read.state } : undefined, diagnostics, reference };
     }
-    const parsed = parseIptables(text, req.path);
+    const parsed = parseIptables(text, shownName(req));
     diagnostics.push(...parsed.diagnostics);
     return { side: parsed.dump ? { state: stateFromDump(parsed.dump, req.common.family, { allChains: req.allChains }) } : undefined, diagnostics };
   }
@@ -112,12 +126,16 @@ export function compiledState(model: NodeModel, allChains: boolean): RuleState {
  * node that agrees, most of the dump is then compared as text instead of parsed.
  */
 export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io): Promise<{ a?: Side; b?: Side; diagnostics: Diagnostic[] }> {
-  if (oldReq.path !== '-' && newReq.path !== '-' && oldReq.common.backend === 'iptables') {
-    const [oldRules, newRules] = [await isRules(oldReq), await isRules(newReq)];
+  // Standard input (at most one side) is read whole the first time it is wanted: its content
+  // decides whether it is a dump, and a side may be read twice (see below).
+  let stdin: Promise<Buffer> | undefined;
+  const readStdin = () => (stdin ??= io.readStdin());
+  if (oldReq.common.backend === 'iptables') {
+    const [oldRules, newRules] = [await isRules(oldReq, readStdin), await isRules(newReq, readStdin)];
     if (oldRules !== newRules) {
-      const manifests = await loadSide(oldRules ? newReq : oldReq, io.readStdin, undefined, false);
+      const manifests = await loadSide(oldRules ? newReq : oldReq, readStdin, undefined, false);
       const model = manifests.side?.model;
-      const dump = await loadSide(oldRules ? oldReq : newReq, io.readStdin, model, true);
+      const dump = await loadSide(oldRules ? oldReq : newReq, readStdin, model, true);
       const m: Side | undefined = model ? { model, compiled: dump.reference } : undefined;
       return oldRules
         ? { a: dump.side, b: m, diagnostics: [...dump.diagnostics, ...manifests.diagnostics] }
@@ -127,16 +145,27 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
       // Two states of one cluster: NEW first, then OLD decoded and modelled only where it differs.
       // Shared objects name NEW's file, so an OLD with a diagnostic naming such a file is read
       // again on its own.
-      const next = await loadSide(newReq, io.readStdin, undefined, false, { record: true });
-      let old = await loadSide(oldReq, io.readStdin, undefined, false, { from: next.base });
+      const next = await loadSide(newReq, readStdin, undefined, false, { record: true });
+      let old = await loadSide(oldReq, readStdin, undefined, false, { from: next.base });
       const newFiles = next.base?.files;
       if (newFiles && oldReq.path !== newReq.path && old.diagnostics.some((d) => d.file !== undefined && newFiles.has(d.file))) {
-        old = await loadSide(oldReq, io.readStdin, undefined, false);
+        old = await loadSide(oldReq, readStdin, undefined, false);
       }
       return { a: old.side, b: next.side, diagnostics: [...old.diagnostics, ...next.diagnostics] };
     }
   }
-  const old = await loadSide(oldReq, io.readStdin);
-  const next = await loadSide(newReq, io.readStdin);
+  const old = await loadSide(oldReq, readStdin);
+  const oldState = old.side?.state;
+  // Two dumps (say, one node before and after a rollout): NEW is read against OLD, so its chains
+  // whose lines read exactly as OLD's keys share OLD's state instead of being parsed. Only when OLD
+  // read without a single diagnostic: a set-aside line must not hide a warning it would give.
+  if (oldState && old.diagnostics.length === 0 && (await isRules(newReq, readStdin))) {
+    const diagnostics: Diagnostic[] = [];
+    const text = await readDumpText(newReq, readStdin, diagnostics);
+    if (text === undefined) return { a: old.side, diagnostics };
+    const read = stateFromDumpText(text, shownName(newReq), { allChains: newReq.allChains }, oldState);
+    return { a: old.side, b: read.state ? { state: read.state } : undefined, diagnostics: read.diagnostics };
+  }
+  const next = await loadSide(newReq, readStdin);
   return { a: old.side, b: next.side, diagnostics: [...old.diagnostics, ...next.diagnostics] };
 }

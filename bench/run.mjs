@@ -225,6 +225,26 @@ function asNodeWritesIt(text) {
   return lines.join('\n');
 }
 
+/** Times `kproxy-compile ARGS` RUNS times, stdout to `out` (or a pipe), expecting exit `status`. */
+async function timeRuns(rss, scratch, args, status, what, out) {
+  const walls = [];
+  let rssKiB = null;
+  for (let i = 0; i < RUNS; i++) {
+    await tick();
+    if (remainingMs() <= 0) throw new Error('overall deadline reached');
+    const rssFile = join(scratch, 'rss-diff.txt');
+    rmSync(rssFile, { force: true });
+    const fd = out ? openSync(out, 'w') : 'pipe';
+    const opts = { encoding: 'utf8', timeout: bounded(COMPILE_TIMEOUT_MS), stdio: ['ignore', fd, 'pipe'] };
+    const res = rss.mode === 'time' ? timed(rss.path, ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args], opts) : timed(process.execPath, [CLI, ...args], opts);
+    if (out) closeSync(fd);
+    if (res.r.status !== status) throw new Error(failure(`${what} (expected exit ${status})`, res.r));
+    walls.push(res.wall);
+    if (existsSync(rssFile)) rssKiB = Math.max(rssKiB ?? 0, Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').pop(), 10));
+  }
+  return { wallS: { median: median(walls), min: Math.min(...walls), max: Math.max(...walls) }, peakRssMiB: rssKiB === null ? null : rssKiB / 1024 };
+}
+
 async function benchDiff(rss, input, list, scratch, label, fullBytes, saveOut) {
   const { list: next, changed, total } = churned(list);
   const input2 = join(scratch, `cluster-${label}-churned.json`);
@@ -232,50 +252,29 @@ async function benchDiff(rss, input, list, scratch, label, fullBytes, saveOut) {
   const result = { endpointsChanged: changed, endpoints: total };
   for (const output of ['json', 'restore-delta']) {
     const out = join(scratch, `diff-${label}.${output}`);
-    const walls = [];
-    let rssKiB = null;
-    for (let i = 0; i < RUNS; i++) {
-      await tick();
-      if (remainingMs() <= 0) throw new Error('overall deadline reached');
-      const args = ['diff', input, input2, ...NODE_FLAGS, '--output', output];
-      const rssFile = join(scratch, 'rss-diff.txt');
-      rmSync(rssFile, { force: true });
-      const fd = openSync(out, 'w');
-      const opts = { timeout: bounded(COMPILE_TIMEOUT_MS), stdio: ['ignore', fd, 'pipe'] };
-      const res = rss.mode === 'time' ? timed(rss.path, ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args], opts) : timed(process.execPath, [CLI, ...args], opts);
-      closeSync(fd);
-      if (res.r.status !== 1) throw new Error(failure(`kproxy-compile diff --output ${output} (expected exit 1)`, res.r));
-      walls.push(res.wall);
-      if (existsSync(rssFile)) rssKiB = Math.max(rssKiB ?? 0, Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').pop(), 10));
-    }
-    result[output] = { wallS: { median: median(walls), min: Math.min(...walls), max: Math.max(...walls) }, peakRssMiB: rssKiB === null ? null : rssKiB / 1024, outputBytes: statSync(out).size };
+    result[output] = await timeRuns(rss, scratch, ['diff', input, input2, ...NODE_FLAGS, '--output', output], 1, `kproxy-compile diff --output ${output}`, out);
+    result[output].outputBytes = statSync(out).size;
     rmSync(out, { force: true });
   }
   if (fullBytes) result.deltaToFull = result['restore-delta'].outputBytes / fullBytes;
-  rmSync(input2, { force: true });
-  // The node check: the manifests against the node's iptables-save dump, expecting no differences.
-  // The dump is the compiled save view with each table's KUBE-SERVICES service ports in another
-  // order, as kube-proxy's map order writes them on a node that agrees.
   if (saveOut && existsSync(saveOut)) {
+    // The node check: the manifests against the node's iptables-save dump, expecting no differences.
+    // The dump is the compiled save view with each table's KUBE-SERVICES service ports in another
+    // order, as kube-proxy's map order writes them on a node that agrees.
     const dump = join(scratch, `node-${label}.txt`);
     writeFileSync(dump, asNodeWritesIt(readFileSync(saveOut, 'utf8')));
-    const walls = [];
-    let rssKiB = null;
-    for (let i = 0; i < RUNS; i++) {
-      await tick();
-      if (remainingMs() <= 0) throw new Error('overall deadline reached');
-      const args = ['diff', input, dump, ...NODE_FLAGS];
-      const rssFile = join(scratch, 'rss-diff.txt');
-      rmSync(rssFile, { force: true });
-      const opts = { encoding: 'utf8', timeout: bounded(COMPILE_TIMEOUT_MS), stdio: ['ignore', 'pipe', 'pipe'] };
-      const res = rss.mode === 'time' ? timed(rss.path, ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args], opts) : timed(process.execPath, [CLI, ...args], opts);
-      if (res.r.status !== 0) throw new Error(failure('kproxy-compile diff MANIFESTS SAVE-DUMP (expected exit 0)', res.r));
-      walls.push(res.wall);
-      if (existsSync(rssFile)) rssKiB = Math.max(rssKiB ?? 0, Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').pop(), 10));
-    }
-    result.nodeCheck = { wallS: { median: median(walls), min: Math.min(...walls), max: Math.max(...walls) }, peakRssMiB: rssKiB === null ? null : rssKiB / 1024 };
+    result.nodeCheck = await timeRuns(rss, scratch, ['diff', input, dump, ...NODE_FLAGS], 0, 'kproxy-compile diff MANIFESTS SAVE-DUMP', null);
+    // Two dumps of one node, before and after the churn (both as the node writes them).
+    const after = join(scratch, `node-${label}-churned.txt`);
+    const compiled = spawnSync(process.execPath, [CLI, input2, ...NODE_FLAGS, '--format', 'save', '-o', after], { encoding: 'utf8', timeout: bounded(COMPILE_TIMEOUT_MS) });
+    if (compiled.status !== 0) throw new Error(failure('kproxy-compile --format save (churned state)', compiled));
+    writeFileSync(after, asNodeWritesIt(readFileSync(after, 'utf8')));
+    result.dumps = await timeRuns(rss, scratch, ['diff', dump, after, '--output', 'json'], 1, 'kproxy-compile diff SAVE-DUMP SAVE-DUMP', join(scratch, `diff-${label}.dumps`));
+    rmSync(join(scratch, `diff-${label}.dumps`), { force: true });
+    rmSync(after, { force: true });
     rmSync(dump, { force: true });
   }
+  rmSync(input2, { force: true });
   return result;
 }
 
@@ -508,12 +507,12 @@ function print(results) {
 
   const drows = results.sizes.filter((s) => s.diff).map((s) => {
     const d = s.diff;
-    if (d.error) return [s.size, 'ERROR', d.error, '', '', '', '', ''];
-    return [s.size, `${fmtInt(d.endpointsChanged)} of ${fmtInt(d.endpoints)}`, fmtS(d.json.wallS.median), fmtS(d['restore-delta'].wallS.median), d['restore-delta'].peakRssMiB?.toFixed(1) ?? '-', d.deltaToFull === undefined ? '-' : `${(d.deltaToFull * 100).toFixed(1)}%`, d.nodeCheck ? fmtS(d.nodeCheck.wallS.median) : '-', d.nodeCheck?.peakRssMiB?.toFixed(1) ?? '-'];
+    if (d.error) return [s.size, 'ERROR', d.error, '', '', '', '', '', '', ''];
+    return [s.size, `${fmtInt(d.endpointsChanged)} of ${fmtInt(d.endpoints)}`, fmtS(d.json.wallS.median), fmtS(d['restore-delta'].wallS.median), d['restore-delta'].peakRssMiB?.toFixed(1) ?? '-', d.deltaToFull === undefined ? '-' : `${(d.deltaToFull * 100).toFixed(1)}%`, d.nodeCheck ? fmtS(d.nodeCheck.wallS.median) : '-', d.nodeCheck?.peakRssMiB?.toFixed(1) ?? '-', d.dumps ? fmtS(d.dumps.wallS.median) : '-', d.dumps?.peakRssMiB?.toFixed(1) ?? '-'];
   });
   if (drows.length) {
-    out.push('diff of two states differing in 1% of endpoints (target for 10000x10: <= 1 s), and the node check (manifests vs a save dump in a node\'s service order):');
-    out.push(table(['cluster', 'endpoints moved', 'diff json s', 'restore-delta s', 'RSS MiB', 'delta/full payload', 'vs dump s', 'vs dump RSS'], drows));
+    out.push('diff of two states differing in 1% of endpoints (target for 10000x10: <= 1 s), the node check (manifests vs a save dump in a node\'s service order), and two such dumps (before vs after):');
+    out.push(table(['cluster', 'endpoints moved', 'diff json s', 'restore-delta s', 'RSS MiB', 'delta/full payload', 'vs dump s', 'vs dump RSS', 'dumps s', 'dumps RSS'], drows));
     out.push('');
   }
 

@@ -85,3 +85,44 @@ describe('kproxy-compile diff --backend ipvs', () => {
     expect(changes.every((c) => c.type === 'virtual-server-changed' && c.field === 'scheduler' && c.old === 'rr' && c.new === 'lc')).toBe(true);
   });
 });
+
+describe('kproxy-compile diff --backend ipvs: a side on standard input, and where a dump is wrong', () => {
+  let dump = '';
+  const dumpOf = async () => (dump ||= (await runCli([demo, '--backend', 'ipvs'])).stdout);
+  const realServer = '-a -t 10.0.0.11:31080 -r 10.244.3.30:8080 -m -w 1';
+
+  it('a `--format all` dump piped as NEW is read as a dump: no differences, and a removed real server is the one change', async () => {
+    const all = await dumpOf();
+    expect(all).toContain(`${realServer}\n`);
+    const same = await runCli(['diff', demo, '-', '--backend', 'ipvs'], { stdin: all });
+    expect(same.stderr).toBe('');
+    expect(same.stdout).toBe('no differences\n');
+    expect(same.code).toBe(0);
+    const less = await runCli(['diff', demo, '-', '--backend', 'ipvs', '--output', 'json'], { stdin: all.replace(`${realServer}\n`, '') });
+    expect(less.code).toBe(1);
+    expect(JSON.parse(less.stdout).changes).toEqual([{ type: 'real-server-removed', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.30:8080' }]);
+  });
+
+  it('an ipvsadm -Sn dump piped as OLD is read as a dump', async () => {
+    const ipvsadm = (await runCli([demo, '--backend', 'ipvs', '--format', 'ipvsadm'])).stdout;
+    const run = await runCli(['diff', '-', demo, '--backend', 'ipvs', '--output', 'json'], { stdin: ipvsadm.replace(`${realServer}\n`, '') });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).changes).toEqual([{ type: 'real-server-added', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.30:8080' }]);
+  });
+
+  it('manifests starting with a comment are manifests, from a file or piped', async () => {
+    const all = join(tmp, 'commented.ipvs');
+    writeFileSync(all, await dumpOf());
+    const files = ['default', 'kube-proxy-config', 'kube-system', 'monitoring', 'node', 'payments', 'shop'].map((n) => readFileSync(join(demo, `${n}.yaml`), 'utf8'));
+    const manifests = `# Source: demo/all.yaml\n${files.map((t) => `---\n${t}`).join('\n')}`;
+    const piped = await runCli(['diff', '-', all, '--backend', 'ipvs'], { stdin: manifests });
+    expect(piped.stdout).toBe('no differences\n');
+    expect(piped.code).toBe(0);
+    // Read as a dump, these lines would compare nothing and agree with anything: an edit must show.
+    const edited = join(tmp, 'commented.yaml');
+    writeFileSync(edited, manifests.replace('10.244.3.30', '10.244.3.31'));
+    const run = await runCli(['diff', edited, all, '--backend', 'ipvs', '--output', 'json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).changes).toContainEqual({ type: 'real-server-removed', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.31:8080' });
+  });
+});

@@ -1,5 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseIptables } from '../backends/iptables/parseIptables.js';
@@ -10,21 +8,24 @@ import { stateFromDump } from '../diff/ruleState.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
-import { readTextFile } from './readTextFile.js';
+import { firstLine, readSideHead, readSideText, shownName } from './sideInput.js';
 
-const HEADERS: Record<string, 'ipvsadm' | 'ipset' | 'iptables' | 'addresses'> = {
-  '# ipvsadm -Sn': 'ipvsadm',
-  '# ipset save': 'ipset',
-  '# iptables-restore': 'iptables',
-  '# kube-ipvs0 addresses': 'addresses',
-};
+type Part = 'ipvsadm' | 'ipset' | 'iptables' | 'addresses';
+
+const HEADERS: ReadonlyMap<string, Part> = new Map([
+  ['# ipvsadm -Sn', 'ipvsadm'],
+  ['# ipset save', 'ipset'],
+  ['# iptables-restore', 'iptables'],
+  ['# kube-ipvs0 addresses', 'addresses'],
+]);
 
 /** Splits a dump into its parts: `--format all` headers, or one part guessed from its first line. */
-function splitParts(text: string): Partial<Record<'ipvsadm' | 'ipset' | 'iptables' | 'addresses', string>> {
-  const parts: Partial<Record<string, string>> = {};
-  let current: string | undefined;
+function splitParts(text: string): Partial<Record<Part, string>> {
+  const parts: Partial<Record<Part, string>> = {};
+  let current: Part | undefined;
   for (const line of text.split('\n')) {
-    if (HEADERS[line]) { current = HEADERS[line]; parts[current] = ''; continue; }
+    const header = HEADERS.get(line);
+    if (header) { current = header; parts[current] = ''; continue; }
     if (!current) {
       const t = line.trim();
       if (!t || t.startsWith('#')) continue;
@@ -36,45 +37,52 @@ function splitParts(text: string): Partial<Record<'ipvsadm' | 'ipset' | 'iptable
   return parts;
 }
 
-async function isFile(path: string, cwd: string): Promise<boolean> {
-  try {
-    return (await stat(isAbsolute(path) ? path : join(cwd, path))).isFile();
-  } catch {
-    return false;
-  }
+/**
+ * Whether a side's head is a dump: a `--format all` part header, or (past comments) an ipvsadm
+ * rule, an ipset `create` or an iptables `*table` line. A manifest may start with a comment too.
+ */
+function headIsDump(head: Buffer): boolean {
+  const first = firstLine(head, true);
+  if (first !== undefined && HEADERS.has(first)) return true;
+  const line = firstLine(head);
+  return line !== undefined && /^(-A |create |\*[a-z]+$)/.test(line);
 }
 
-/** One side of an IPVS diff: manifests compiled with --backend ipvs, or ipvsadm / ipset / `--format all` dumps. */
-export async function loadIpvsSide(path: string, forced: string, options: CommonOptions, io: Io, diagnostics: Diagnostic[]): Promise<IpvsSide | undefined> {
+/**
+ * One side of an IPVS diff: manifests compiled with --backend ipvs, or ipvsadm / ipset / `--format
+ * all` dumps. `-` is standard input, read once (see stdinOnce) and told apart as a file is.
+ */
+export async function loadIpvsSide(path: string, forced: string, options: CommonOptions, cwd: string, readStdin: Io['readStdin'], diagnostics: Diagnostic[]): Promise<IpvsSide | undefined> {
   let dump = forced === 'rules';
-  if (forced === 'auto' && (await isFile(path, io.cwd))) {
-    const head = (await readFile(isAbsolute(path) ? path : join(io.cwd, path), 'utf8')).slice(0, 4096);
-    dump = /^(#|-A |create |\*)/m.test(head.split('\n').find((l) => l.trim() !== '') ?? '');
+  if (forced === 'auto') {
+    const head = await readSideHead(path, cwd, readStdin);
+    dump = head !== undefined && headIsDump(head);
   }
   if (!dump) {
-    const view = await loadNodeView({ paths: [path], ...options }, { cwd: io.cwd, readStdin: io.readStdin });
+    const view = await loadNodeView({ paths: [path], ...options }, { cwd, readStdin });
     diagnostics.push(...view.diagnostics);
     if (!view.model) return undefined;
     const s = lowerIpvs(view.model);
     const iptables = stateFromDump({ tables: s.iptables.payload.map((t) => ({ name: t.name, chains: t.chains.map((name) => ({ name, policy: '-' })), rules: t.rules, deleted: [] })) }, s.family);
     return { servers: s.virtualServers, sets: s.ipsets, iptables };
   }
-  const text = await readTextFile(path, io.cwd, diagnostics);
+  const text = await readSideText(path, cwd, readStdin, diagnostics);
   if (text === undefined) return undefined;
+  const shown = shownName(path);
   const parts = splitParts(text);
   const side: { -readonly [K in keyof IpvsSide]: IpvsSide[K] } = {};
   if (parts.ipvsadm !== undefined) {
-    const r = parseIpvsadm(parts.ipvsadm, path);
+    const r = parseIpvsadm(parts.ipvsadm, shown);
     diagnostics.push(...r.diagnostics);
     side.servers = r.servers;
   }
   if (parts.ipset !== undefined) {
-    const r = parseIpset(parts.ipset, path);
+    const r = parseIpset(parts.ipset, shown);
     diagnostics.push(...r.diagnostics);
     side.sets = r.sets;
   }
   if (parts.iptables !== undefined) {
-    const r = parseIptables(parts.iptables, path);
+    const r = parseIptables(parts.iptables, shown);
     diagnostics.push(...r.diagnostics);
     if (r.dump) side.iptables = stateFromDump(r.dump, options.family);
   }

@@ -1,5 +1,3 @@
-import { open, stat } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NodeModel } from '../model/types.js';
 import { parseIptables } from '../backends/iptables/parseIptables.js';
@@ -9,7 +7,7 @@ import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView, type NodeViewBase } from './loadNodeView.js';
-import { readTextFile } from './readTextFile.js';
+import { firstLine, readSideHead, readSideText, shownName, stdinOnce } from './sideInput.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
 export type SideFormat = (typeof SIDE_FORMATS)[number];
@@ -39,45 +37,15 @@ interface Loaded {
 }
 
 /** A rules dump starts (after comments and blank lines) with a `*table` line; the first 4 KiB decide. */
-function headIsTable(bytes: Buffer): boolean {
-  const head = bytes.subarray(0, 4096).toString('utf8').split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
-  return head !== undefined && /^\*[a-z]+$/.test(head);
-}
-
 async function looksLikeRules(path: string, cwd: string, readStdin: Io['readStdin']): Promise<boolean> {
-  // Standard input is read whole once (see loadSides), so its content decides as a file's does.
-  if (path === '-') return headIsTable(await readStdin());
-  const abs = isAbsolute(path) ? path : join(cwd, path);
-  try {
-    if ((await stat(abs)).isDirectory()) return false;
-    // A large manifest is not read twice: only its head is read here.
-    const file = await open(abs, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await file.read(buf, 0, buf.length, 0);
-      return headIsTable(buf.subarray(0, bytesRead));
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return false;
-  }
+  const head = await readSideHead(path, cwd, readStdin);
+  const line = head && firstLine(head);
+  return line !== undefined && /^\*[a-z]+$/.test(line);
 }
 
 /** Whether a side is read as a rules dump (else as manifests). */
 async function isRules(req: SideRequest, readStdin: Io['readStdin']): Promise<boolean> {
   return req.format === 'rules' || (req.format === 'auto' && (await looksLikeRules(req.path, req.cwd, readStdin)));
-}
-
-/** The name diagnostics give a side: standard input is `<stdin>`, as for manifests. */
-function shownName(req: SideRequest): string {
-  return req.path === '-' ? '<stdin>' : req.path;
-}
-
-/** A dump's text, from its file or (for `-`) from standard input. */
-async function readDumpText(req: SideRequest, readStdin: Io['readStdin'], diagnostics: Diagnostic[]): Promise<string | undefined> {
-  if (req.path === '-') return (await readStdin()).toString('utf8');
-  return readTextFile(req.path, req.cwd, diagnostics);
 }
 
 /**
@@ -90,22 +58,22 @@ async function readDumpText(req: SideRequest, readStdin: Io['readStdin'], diagno
 export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
   if (rules ?? (await isRules(req, readStdin))) {
-    const text = await readDumpText(req, readStdin, diagnostics);
+    const text = await readSideText(req.path, req.cwd, readStdin, diagnostics);
     if (text === undefined) return { diagnostics };
     if (against) {
       const opts = { allChains: req.allChains };
       const remainder = setAsideAgreeing(text, against, opts);
       if (remainder) {
-        const read = stateFromDumpText(remainder.text, shownName(req), opts, remainder.reference);
+        const read = stateFromDumpText(remainder.text, shownName(req.path), opts, remainder.reference);
         // Problems are located in the whole dump: reading it whole reports them.
         if (read.state && read.diagnostics.length === 0) return { side: { state: read.state }, diagnostics, reference: remainder.reference };
       }
       const reference = compiledState(against, req.allChains);
-      const read = stateFromDumpText(text, shownName(req), opts, reference);
+      const read = stateFromDumpText(text, shownName(req.path), opts, reference);
       diagnostics.push(...read.diagnostics);
       return { side: read.state ? { state: read.state } : undefined, diagnostics, reference };
     }
-    const parsed = parseIptables(text, shownName(req));
+    const parsed = parseIptables(text, shownName(req.path));
     diagnostics.push(...parsed.diagnostics);
     return { side: parsed.dump ? { state: stateFromDump(parsed.dump, req.common.family, { allChains: req.allChains }) } : undefined, diagnostics };
   }
@@ -128,8 +96,7 @@ export function compiledState(model: NodeModel, allChains: boolean): RuleState {
 export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io): Promise<{ a?: Side; b?: Side; diagnostics: Diagnostic[] }> {
   // Standard input (at most one side) is read whole the first time it is wanted: its content
   // decides whether it is a dump, and a side may be read twice (see below).
-  let stdin: Promise<Buffer> | undefined;
-  const readStdin = () => (stdin ??= io.readStdin());
+  const readStdin = stdinOnce(io);
   if (oldReq.common.backend === 'iptables') {
     const [oldRules, newRules] = [await isRules(oldReq, readStdin), await isRules(newReq, readStdin)];
     if (oldRules !== newRules) {
@@ -161,9 +128,9 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
   // read without a single diagnostic: a set-aside line must not hide a warning it would give.
   if (oldState && old.diagnostics.length === 0 && (await isRules(newReq, readStdin))) {
     const diagnostics: Diagnostic[] = [];
-    const text = await readDumpText(newReq, readStdin, diagnostics);
+    const text = await readSideText(newReq.path, newReq.cwd, readStdin, diagnostics);
     if (text === undefined) return { a: old.side, diagnostics };
-    const read = stateFromDumpText(text, shownName(newReq), { allChains: newReq.allChains }, oldState);
+    const read = stateFromDumpText(text, shownName(newReq.path), { allChains: newReq.allChains }, oldState);
     return { a: old.side, b: read.state ? { state: read.state } : undefined, diagnostics: read.diagnostics };
   }
   const next = await loadSide(newReq, readStdin);

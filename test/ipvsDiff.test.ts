@@ -125,4 +125,27 @@ describe('kproxy-compile diff --backend ipvs: a side on standard input, and wher
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).changes).toContainEqual({ type: 'real-server-removed', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.31:8080' });
   });
+
+  it('a bad line in any part of a `--format all` dump is named by its line in the file (or <stdin>): exit 2, nothing on stdout', async () => {
+    const all = await dumpOf();
+    const lines = all.split('\n');
+    const pick = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    const cases = [
+      { at: pick('-a -t '), line: '-a -t 10.0.0.11:31080 -r bogus -m -w 1', code: 'KPC052' },
+      { at: pick('add KUBE-CLUSTER-IP '), line: 'add KUBE-CLUSTER-IP', code: 'KPC052' },
+      { at: pick('-A KUBE-SERVICES '), line: '-A KUBE-SERVICES --no-such-option', code: 'KPC051' },
+    ];
+    for (const c of cases) {
+      expect(c.at, c.line).toBeGreaterThan(0);
+      const broken = lines.map((l, i) => (i === c.at ? c.line : l)).join('\n');
+      const file = join(tmp, `broken-${c.at}.ipvs`);
+      writeFileSync(file, broken);
+      for (const [args, name] of [[['diff', demo, file], file], [['diff', demo, '-'], '<stdin>']] as const) {
+        const run = await runCli([...args, '--backend', 'ipvs'], { stdin: broken });
+        expect(run.code, c.line).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${c.at + 1}: error ${c.code}`, 'm'));
+      }
+    }
+  });
 });

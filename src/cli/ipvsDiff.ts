@@ -19,21 +19,29 @@ const HEADERS: ReadonlyMap<string, Part> = new Map([
   ['# kube-ipvs0 addresses', 'addresses'],
 ]);
 
-/** Splits a dump into its parts: `--format all` headers, or one part guessed from its first line. */
+/**
+ * Splits a dump into its parts: `--format all` headers, or one part guessed from its first line.
+ * Each part keeps the dump's line numbers: lines outside it (headers included) are left blank,
+ * which every part's parser skips, so a diagnostic names the line of the file.
+ */
 function splitParts(text: string): Partial<Record<Part, string>> {
-  const parts: Partial<Record<Part, string>> = {};
+  const lines = text.split('\n');
+  const owner: (Part | undefined)[] = new Array(lines.length);
+  const seen = new Set<Part>();
   let current: Part | undefined;
-  for (const line of text.split('\n')) {
+  lines.forEach((line, i) => {
     const header = HEADERS.get(line);
-    if (header) { current = header; parts[current] = ''; continue; }
+    if (header) { current = header; seen.add(header); return; }
     if (!current) {
       const t = line.trim();
-      if (!t || t.startsWith('#')) continue;
+      if (!t || t.startsWith('#')) return;
       current = t.startsWith('-A ') ? 'ipvsadm' : t.startsWith('create ') ? 'ipset' : t.startsWith('*') ? 'iptables' : 'addresses';
-      parts[current] = '';
+      seen.add(current);
     }
-    parts[current] += `${line}\n`;
-  }
+    owner[i] = current;
+  });
+  const parts: Partial<Record<Part, string>> = {};
+  for (const part of seen) parts[part] = lines.map((line, i) => (owner[i] === part ? line : '')).join('\n');
   return parts;
 }
 

@@ -46,6 +46,11 @@ const CASES: readonly BadCase[] = [
   { name: 'bad EndpointSlice address type', file: slice('addressType: IPv5\nendpoints: []\n'), errors: [/^in\.yaml:8: error KPC018: EndpointSlice shop\/web-abc: addressType: must be one of IPv4, IPv6, FQDN/] },
   { name: 'an IPv6 address in an IPv4 slice', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["fd00::1"]\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:10: error KPC020: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[0\]: fd00::1 is not an IPv4 address/] },
   { name: 'a condition that is not a boolean', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\n  conditions:\n    ready: "yes"\n'), errors: [/^in\.yaml:12: error KPC010: EndpointSlice shop\/web-abc: endpoints\[0\]\.conditions\.ready: must be true or false/] },
+  // A field that is missing is placed at its object, not at the next object that has the field.
+  { name: 'missing apiVersion, another object after it', file: `kind: Service\nmetadata:\n  name: x\n---\n${svc(GOOD_SPEC)}`, errors: [/^in\.yaml:1: error KPC004: apiVersion: /] },
+  { name: 'missing apiVersion in a List item before a whole one', file: `apiVersion: v1\nkind: List\nitems:\n- kind: Service\n  metadata: {name: x}\n- ${svc(GOOD_SPEC).replace(/\n/g, '\n  ')}`, errors: [/^in\.yaml:4: error KPC004: apiVersion: /] },
+  { name: 'missing addressType, another slice after it', file: `${slice('endpoints: []\n')}---\n${slice('addressType: IPv4\nendpoints: []\n').replace('web-abc', 'web-def')}`, errors: [/^in\.yaml:1: error KPC011: EndpointSlice shop\/web-abc: addressType: is required/] },
+  { name: 'missing metadata.name, another Service after it', file: `${svc(GOOD_SPEC, 'namespace: shop')}---\n${svc(GOOD_SPEC)}`, errors: [/^in\.yaml:3: error KPC011: Service shop\/\?: metadata\.name: is required/] },
   { name: 'two problems, two messages', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 0\n  - name: b\n    port: 80\n    protocol: HTTP\n'), errors: [/KPC015: Service shop\/web: spec\.ports\[0\]\.port/, /KPC016: Service shop\/web: spec\.ports\[1\]\.protocol/] },
 ];
 

@@ -7,6 +7,8 @@ import { yaml } from './yaml.js';
 export class Locator {
   private docs: unknown[] | undefined;
   private readonly lines = new WeakMap<object, number>();
+  /** The last line of each mapping or list: a key looked for in it is not looked for past it. */
+  private readonly ends = new WeakMap<object, number>();
   private textLines: string[] | undefined;
 
   constructor(private readonly text: string) {}
@@ -21,7 +23,10 @@ export class Locator {
           else {
             const line = stack.pop() ?? 0;
             const r = state.result as unknown;
-            if (r !== null && typeof r === 'object') this.lines.set(r, line);
+            if (r !== null && typeof r === 'object') {
+              this.lines.set(r, line);
+              this.ends.set(r, Math.max(line, this.lastContentLine(state.position, state.line)));
+            }
           }
         },
       });
@@ -37,6 +42,7 @@ export class Locator {
     const docs = this.load();
     let node: unknown = docs[doc];
     let line = node !== null && typeof node === 'object' ? this.lines.get(node) : undefined;
+    let end = node !== null && typeof node === 'object' ? this.ends.get(node) : undefined;
     for (let i = 0; i < path.length; i++) {
       if (node === null || typeof node !== 'object') break;
       const key = path[i];
@@ -44,23 +50,40 @@ export class Locator {
       if (child !== null && typeof child === 'object' && this.lines.has(child)) {
         node = child;
         line = this.lines.get(child);
+        end = this.ends.get(child);
         continue;
       }
       if (line === undefined) break;
-      if (typeof key === 'string') return this.findKey(line, key) + 1;
-      if (Array.isArray(node)) return this.findItem(line, key) + 1;
+      // A key or item the object does not have is placed at the object.
+      if (typeof key === 'string') return this.findKey(line, key, end ?? line) + 1;
+      if (Array.isArray(node)) return this.findItem(line, key, end ?? line) + 1;
       break;
     }
     if (line === undefined && path.length === 0) return this.docStart(doc) + 1;
     return line === undefined ? undefined : line + 1;
   }
 
-  /** The line of the index-th `- ` item of a block list whose key is on line `from`. */
-  private findItem(from: number, index: number): number {
+  /**
+   * The line (0-based) of the last character before `position` that is not white space: where
+   * the node the parser has just closed ends (it closes a block node on the next node's line).
+   */
+  private lastContentLine(position: number, line: number): number {
+    let p = Math.min(position, this.text.length) - 1;
+    let at = line;
+    for (; p >= 0; p--) {
+      const c = this.text.charCodeAt(p);
+      if (c === 10) at--;
+      else if (c !== 32 && c !== 9 && c !== 13) break;
+    }
+    return at;
+  }
+
+  /** The line of the index-th `- ` item of a block list whose key is on line `from`, up to line `to`. */
+  private findItem(from: number, index: number, to: number): number {
     const lines = this.textLines ?? [];
     let indent = -1;
     let seen = -1;
-    for (let i = from; i < lines.length && i < from + 10000; i++) {
+    for (let i = from; i < lines.length && i <= to; i++) {
       const m = /^(\s*)- /.exec(lines[i]) ?? /^(\s*)-$/.exec(lines[i]);
       if (!m) continue;
       if (indent < 0) indent = m[1].length;
@@ -94,12 +117,12 @@ export class Locator {
   }
 
 
-  /** First line at or after `from` (0-based) that holds `key:` as a YAML or JSON key. */
-  private findKey(from: number, key: string): number {
+  /** First line from `from` to `to` (0-based) that holds `key:` as a YAML or JSON key; else `from`. */
+  private findKey(from: number, key: string, to: number): number {
     const lines = this.textLines ?? [];
     const esc = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const re = new RegExp(`(^\\s*(-\\s+)?|[{,]\\s*)["']?${esc}["']?\\s*:`);
-    for (let i = from; i < lines.length && i < from + 10000; i++) if (re.test(lines[i])) return i;
+    for (let i = from; i < lines.length && i <= to; i++) if (re.test(lines[i])) return i;
     return from;
   }
 }

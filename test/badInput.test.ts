@@ -113,4 +113,20 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     expect(run.stderr.match(/note KPC005/g)).toHaveLength(1);
     expect(run.stderr).toContain('skipped 2 objects of kind Deployment (apps/v1)');
   });
+
+  it('kproxy-compile DIR / - (no Service and no EndpointSlice in the input: the fixed rules, and a warning naming the input)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'empty-'));
+    mkdirSync(join(caseDir, 'nothing'));
+    for (const [args, stdin, name] of [[['nothing'], '', 'nothing'], [['-'], '', '<stdin>'], [['-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n', '<stdin>']] as const) {
+      const run = await runCli([...args, '--hostname-override', 'node-a'], { cwd: caseDir, stdin });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(`${name}: warning KPC006: holds no Service and no EndpointSlice`);
+      expect(run.stdout).toContain(':KUBE-SERVICES - [0:0]');
+      expect(run.stdout).not.toContain('-A KUBE-SERVICES -d ');
+    }
+    writeFileSync(join(caseDir, 'one.yaml'), svc(GOOD_SPEC));
+    const some = await runCli(['one.yaml', 'nothing', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(some.code).toBe(0);
+    expect(some.stderr).not.toContain('KPC006');
+  });
 });

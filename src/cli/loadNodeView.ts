@@ -64,6 +64,12 @@ async function readAndDecode(paths: readonly string[], host: InputHost, diagnost
   const items = share?.record ? new Map<RawObject, DecodedItem>() : undefined;
   const decoded = decodeObjects(input.objects, { twin: share?.from?.twin, record: items });
   diagnostics.push(...decoded.diagnostics);
+  // An empty directory, or a command that failed before piping its output in, gives no Service:
+  // the rules are then kube-proxy's fixed chains alone, which is worth saying.
+  if (!decoded.cluster.services.length && !decoded.cluster.slices.length && !hasErrors(diagnostics)) {
+    const one = paths.length === 1 ? (paths[0] === '-' ? '<stdin>' : paths[0]) : undefined;
+    diagnostics.push(diag('KPC006', `${one ? 'holds' : `the ${paths.length} paths hold`} no Service and no EndpointSlice: the rules are only kube-proxy's fixed chains`, one ? { file: one } : {}));
+  }
   // The lookup keeps byte spans and decoded objects, not the raw objects (nor their parsed values).
   const twins = items && { twin: decodedTwins(items), files: new Set([...items.keys()].map((r) => r.file)) };
   return { ...decoded, twins };

@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from './helpers/fixtures.js';
 import { runCli } from './helpers/runCli.js';
 
@@ -68,5 +70,36 @@ describe('kproxy-compile churn', () => {
     const run = await runCli(['churn', ...args]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('kproxy-compile churn --timeline: a step that names what its state does not have', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'kpc-timeline-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const timeline = (steps: string) => {
+    const file = join(tmp, `t${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n${steps}`);
+    return file;
+  };
+
+  it.each([
+    ['a rollout of a Service not in the state', '  - rollout:\n      service: shop/nope\n', 6, 'steps[0].rollout.service: no Service shop/nope in the state this step starts from'],
+    ['a Service deleted twice', '  - deleteService: shop/frontend\n  - deleteService: shop/frontend\n', 6, 'steps[1].deleteService: no Service shop/frontend in the state this step starts from'],
+    ['scaling a Service not in the state', '  - scale:\n      service: shop/nope\n      replicas: 2\n', 6, 'steps[0].scale.service: no Service shop/nope'],
+    ['notReady for an address that is no endpoint', '  - notReady:\n      service: shop/frontend\n      addresses:\n      - 10.244.1.30\n      - 192.0.2.99\n', 9, 'steps[0].notReady.addresses[1]: 192.0.2.99 is not an endpoint of shop/frontend'],
+    ['notReady without addresses (a misspelt key)', '  - notReady: {service: shop/frontend, address: 10.244.1.30}\n', 5, 'steps[0].notReady.addresses: must list the endpoint addresses to change'],
+  ])('%s: exit 2, nothing on stdout, the step\'s field named', async (_, steps, line, message) => {
+    const file = timeline(steps);
+    const run = await runCli(['churn', '--timeline', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${file}:${line}: error `);
+    expect(run.stderr).toContain(`Timeline: ${message}`);
+  });
+
+  it('the same steps naming what the state has run', async () => {
+    const run = await runCli(['churn', '--timeline', timeline('  - notReady:\n      service: shop/frontend\n      addresses: [10.244.1.30]\n  - deleteService: shop/frontend\n'), '--output', 'json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).steps).toHaveLength(2);
   });
 });

@@ -52,8 +52,30 @@ function emptySliceFor(c: Cluster, service: string): EndpointSlice | undefined {
   };
 }
 
+/** Why an event cannot be applied to a state: the field of the event at fault (relative to the event), and what is wrong. */
+export interface EventProblem {
+  readonly field: readonly (string | number)[];
+  readonly message: string;
+}
+
 /**
- * Applies one timeline event. Most events give one new state; a rollout gives two per endpoint
+ * Whether `event` names what the state has: its Service, and for ready / notReady endpoints of
+ * that Service. An event that matched nothing would leave the rules as they are without a word.
+ */
+export function eventProblem(c: Cluster, event: TimelineEvent): EventProblem | undefined {
+  const service = event.service;
+  const serviceField = event.kind === 'deleteService' ? [] : ['service'];
+  if (!c.services.some((s) => `${s.namespace}/${s.name}` === service)) return { field: serviceField, message: `no Service ${service} in the state this step starts from` };
+  if (event.kind === 'ready' || event.kind === 'notReady') {
+    const have = new Set(slicesOf(c, service).flatMap((s) => s.endpoints.map((e) => e.addresses[0])));
+    const j = event.addresses.findIndex((a) => !have.has(a));
+    if (j >= 0) return { field: ['addresses', j], message: `${event.addresses[j]} is not an endpoint of ${service} in the state this step starts from` };
+  }
+  return undefined;
+}
+
+/**
+ * Applies one timeline event (see eventProblem for what it must name). Most events give one new state; a rollout gives two per endpoint
  * (replacement ready + old terminating, then old removed), as a Deployment's rolling update does.
  */
 export function applyEvent(c: Cluster, event: TimelineEvent, name: string): State[] {

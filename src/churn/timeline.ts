@@ -13,7 +13,8 @@ export type TimelineEvent =
 export interface Timeline {
   /** The starting manifests, relative to the timeline file. */
   readonly start: string;
-  readonly steps: readonly { readonly name: string; readonly event: TimelineEvent }[];
+  /** Each step with its index in the file's `steps` (for placing a problem found when it is applied). */
+  readonly steps: readonly { readonly name: string; readonly event: TimelineEvent; readonly index: number }[];
 }
 
 const EVENTS = ['scale', 'rollout', 'notReady', 'ready', 'deleteService'] as const;
@@ -26,7 +27,7 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
   const r = new FieldReader(raw, 'Timeline');
   if (raw.value.kind !== 'Timeline') r.report('KPC060', ['kind'], 'must be Timeline');
   const start = r.string(['start'], true);
-  const steps: { name: string; event: TimelineEvent }[] = [];
+  const steps: { name: string; event: TimelineEvent; index: number }[] = [];
   const svcName = (path: (string | number)[]): string | undefined => {
     const v = r.string(path, true);
     if (v !== undefined && !/^[a-z0-9-]+\/[a-z0-9-]+$/.test(v)) { r.report('KPC060', path, `must be namespace/name, found ${JSON.stringify(v)}`); return undefined; }
@@ -53,12 +54,14 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
       } else if (kind === 'rollout') {
         if (s) event = { kind, service: s };
       } else {
-        const addresses = r.list([...base, kind, 'addresses']).map((_, j) => r.string([...base, kind, 'addresses', j], true)).filter((x): x is string => x !== undefined);
-        if (s) event = { kind, service: s, addresses };
+        const listed = r.list([...base, kind, 'addresses']);
+        if (listed.length === 0) r.report('KPC011', [...base, kind, 'addresses'], 'must list the endpoint addresses to change');
+        const addresses = listed.map((_, j) => r.string([...base, kind, 'addresses', j], true)).filter((x): x is string => x !== undefined);
+        if (s && addresses.length) event = { kind, service: s, addresses };
       }
     }
     const name = r.string([...base, 'name']) ?? describe(event);
-    if (event) steps.push({ name, event });
+    if (event) steps.push({ name, event, index: i });
   });
   if (r.diagnostics.length || start === undefined) return { diagnostics: r.diagnostics.length ? r.diagnostics : [diag('KPC060', 'invalid timeline', { file: raw.file })] };
   return { timeline: { start, steps }, diagnostics: [] };

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, type InputHost } from '../input/readInputs.js';
-import type { RawObject } from '../input/rawObject.js';
+import { pathText, type RawObject } from '../input/rawObject.js';
 import { buildModel } from '../model/buildModel.js';
-import { applyEvent } from '../churn/applyEvent.js';
+import { applyEvent, eventProblem } from '../churn/applyEvent.js';
 import { compileState, type Compiled } from '../churn/churnStep.js';
 import { decodeTimeline } from '../churn/timeline.js';
 import type { CommonOptions } from './commonOptions.js';
@@ -34,12 +34,20 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     const t = raws.length === 1 ? decodeTimeline(raws[0]) : { timeline: undefined, diagnostics: [] };
     diagnostics.push(...t.diagnostics);
     if (errors() || !t.timeline) return { diagnostics };
-    const view = await loadNodeView({ paths: [join(dirname(file), t.timeline.start)], ...options }, host);
+    // `start` is relative to the timeline file, unless absolute.
+    const start = isAbsolute(t.timeline.start) ? t.timeline.start : join(dirname(file), t.timeline.start);
+    const view = await loadNodeView({ paths: [start], ...options }, host);
     diagnostics.push(...view.diagnostics);
     if (errors() || !view.model || !view.cluster || !view.settings) return { diagnostics };
     states.push({ name: t.timeline.start, compiled: compileState(view.model) });
     let cluster = view.cluster;
     for (const s of t.timeline.steps) {
+      const problem = eventProblem(cluster, s.event);
+      if (problem) {
+        const path = ['steps', s.index, s.event.kind, ...problem.field];
+        diagnostics.push(diag('KPC060', problem.message, { file, line: raws[0].locate(path), object: 'Timeline', field: pathText(path) }));
+        return { diagnostics };
+      }
       for (const next of applyEvent(cluster, s.event, s.name)) {
         cluster = next.cluster;
         states.push({ name: next.name, compiled: compileState(buildModel(cluster, view.settings).model) });

@@ -88,6 +88,8 @@ describe('kproxy-compile churn --timeline: a step that names what its state does
     ['scaling a Service not in the state', '  - scale:\n      service: shop/nope\n      replicas: 2\n', 6, 'steps[0].scale.service: no Service shop/nope'],
     ['notReady for an address that is no endpoint', '  - notReady:\n      service: shop/frontend\n      addresses:\n      - 10.244.1.30\n      - 192.0.2.99\n', 9, 'steps[0].notReady.addresses[1]: 192.0.2.99 is not an endpoint of shop/frontend'],
     ['notReady without addresses (a misspelt key)', '  - notReady: {service: shop/frontend, address: 10.244.1.30}\n', 5, 'steps[0].notReady.addresses: must list the endpoint addresses to change'],
+    ['a misspelt key of an event', '  - scale:\n      service: shop/frontend\n      replica: 3\n', 7, 'steps[0].scale.replica: unknown field: scale has service, replicas'],
+    ['a misspelt key of a step', '  - nmae: later\n    rollout: {service: shop/frontend}\n', 5, 'steps[0].nmae: unknown field: a step has name, scale, rollout, notReady, ready, deleteService'],
   ])('%s: exit 2, nothing on stdout, the step\'s field named', async (_, steps, line, message) => {
     const file = timeline(steps);
     const run = await runCli(['churn', '--timeline', file]);

@@ -19,6 +19,16 @@ export interface Timeline {
 
 const EVENTS = ['scale', 'rollout', 'notReady', 'ready', 'deleteService'] as const;
 
+/** The fields each part of a timeline has: any other is a typo that would otherwise be ignored. */
+const FIELDS: Readonly<Record<string, readonly string[]>> = {
+  timeline: ['apiVersion', 'kind', 'metadata', 'start', 'steps'],
+  step: ['name', ...EVENTS],
+  scale: ['service', 'replicas'],
+  rollout: ['service'],
+  notReady: ['service', 'addresses'],
+  ready: ['service', 'addresses'],
+};
+
 /**
  * Reads a timeline document (`kind: Timeline`, apiVersion `kproxy-compile/v1`): a start state and
  * events such as scaling a Service, rolling its endpoints, marking them not ready, deleting it.
@@ -26,6 +36,11 @@ const EVENTS = ['scale', 'rollout', 'notReady', 'ready', 'deleteService'] as con
 export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, 'Timeline');
   if (raw.value.kind !== 'Timeline') r.report('KPC060', ['kind'], 'must be Timeline');
+  const unknown = (path: (string | number)[], value: Readonly<Record<string, unknown>> | undefined, part: string) => {
+    const known = FIELDS[part];
+    for (const key of Object.keys(value ?? {})) if (!known.includes(key)) r.report('KPC060', [...path, key], `unknown field: ${part === 'timeline' || part === 'step' ? `a ${part}` : part} has ${known.join(', ')}`);
+  };
+  unknown([], raw.value, 'timeline');
   const start = r.string(['start'], true);
   const steps: { name: string; event: TimelineEvent; index: number }[] = [];
   const svcName = (path: (string | number)[]): string | undefined => {
@@ -38,6 +53,7 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
   list.forEach((_, i) => {
     const base = ['steps', i];
     const item = r.mapping(base) ?? {};
+    unknown(base, item, 'step');
     const kinds = EVENTS.filter((k) => k in item);
     if (kinds.length !== 1) { r.report('KPC060', base, `must hold exactly one of ${EVENTS.join(', ')}`); return; }
     const kind = kinds[0];
@@ -46,6 +62,7 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
       const s = svcName([...base, 'deleteService']);
       if (s) event = { kind, service: s };
     } else {
+      unknown([...base, kind], r.mapping([...base, kind]), kind);
       const s = svcName([...base, kind, 'service']);
       if (kind === 'scale') {
         const n = r.integer([...base, kind, 'replicas'], true);

@@ -75,8 +75,9 @@ export function eventProblem(c: Cluster, event: TimelineEvent): EventProblem | u
 }
 
 /**
- * Applies one timeline event (see eventProblem for what it must name). Most events give one new state; a rollout gives two per endpoint
- * (replacement ready + old terminating, then old removed), as a Deployment's rolling update does.
+ * Applies one timeline event that names what the state has (see eventProblem). Most events give
+ * one new state; a rollout gives two per endpoint (replacement ready + old terminating, then old
+ * removed), as a Deployment's rolling update does.
  */
 export function applyEvent(c: Cluster, event: TimelineEvent, name: string): State[] {
   const alloc = allocator(c);

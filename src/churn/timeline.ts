@@ -11,7 +11,7 @@ export type TimelineEvent =
   | { readonly kind: 'deleteService'; readonly service: string };
 
 export interface Timeline {
-  /** The starting manifests, relative to the timeline file. */
+  /** The starting manifests, relative to the timeline file unless absolute. */
   readonly start: string;
   /** Each step with its index in the file's `steps` (for placing a problem found when it is applied). */
   readonly steps: readonly { readonly name: string; readonly event: TimelineEvent; readonly index: number }[];

@@ -9,6 +9,7 @@ import { buildModel, type ModelReuse } from '../model/buildModel.js';
 import type { NodeModel } from '../model/types.js';
 import type { Family } from '../util/ip.js';
 import { resolveSettings } from '../settings/resolveSettings.js';
+import { shownName } from './sideInput.js';
 import type { NodeSettings } from '../settings/nodeSettings.js';
 
 /** Reads a --config file: a KubeProxyConfiguration, or the kube-proxy ConfigMap holding one. */
@@ -67,7 +68,7 @@ async function readAndDecode(paths: readonly string[], host: InputHost, diagnost
   // An empty directory, or a command that failed before piping its output in, gives no Service:
   // the rules are then kube-proxy's fixed chains alone, which is worth saying.
   if (!decoded.cluster.services.length && !decoded.cluster.slices.length && !hasErrors(diagnostics)) {
-    const one = paths.length === 1 ? (paths[0] === '-' ? '<stdin>' : paths[0]) : undefined;
+    const one = paths.length === 1 ? shownName(paths[0]) : undefined;
     diagnostics.push(diag('KPC006', `${one ? 'holds' : `the ${paths.length} paths hold`} no Service and no EndpointSlice: the rules are only kube-proxy's fixed chains`, one ? { file: one } : {}));
   }
   // The lookup keeps byte spans and decoded objects, not the raw objects (nor their parsed values).

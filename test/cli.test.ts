@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,3 +145,34 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.stderr).toMatch(/warning KPC032: no node name is set/);
   });
 });
+
+describe('-o FILE writes through what is at the path', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+  const golden = readFileSync(join(demo, 'expected', 'save.txt'), 'utf8');
+
+  it('a symlink stays a symlink and its target gets the output', async () => {
+    const target = join(dir, 'link-target.txt');
+    const link = join(dir, 'link.txt');
+    writeFileSync(target, 'old\n');
+    symlinkSync(target, link);
+    const run = await runCli([demo, '-o', link]);
+    expect(run.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe(golden);
+  });
+
+  it('a FIFO stays a FIFO and its reader gets the output', async () => {
+    const fifo = join(dir, 'out.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = spawn('cat', [fifo], { timeout: 20_000 });
+    const chunks: Buffer[] = [];
+    reader.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((resolve) => reader.on('close', resolve));
+    const run = await runCli([demo, '-o', fifo]);
+    await done;
+    expect(run.code).toBe(0);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(golden);
+  });
+});
+

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { rename, writeFile, unlink } from 'node:fs/promises';
+import { realpath, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 
 /**
@@ -8,9 +8,20 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
  */
 export type ChunkProducer = (write: (chunk: Buffer) => void) => void;
 
-/** Writes `content` to `file` atomically: a temporary file beside it, then a rename. */
+/**
+ * Writes `content` to `file` atomically: a temporary file beside it, then a rename. A symlink is
+ * written through (its target is replaced), and what is not a regular file (a FIFO, a device
+ * such as /dev/stdout) is written to in place: a rename would replace it for everyone.
+ */
 export async function writeAtomically(file: string, content: string | ChunkProducer, cwd: string): Promise<void> {
-  const target = isAbsolute(file) ? file : join(cwd, file);
+  const given = isAbsolute(file) ? file : join(cwd, file);
+  const target = await realpath(given).catch(() => given);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    if (typeof content === 'string') await writeFile(target, content);
+    else writeChunks(target, content);
+    return;
+  }
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
     if (typeof content === 'string') await writeFile(tmp, content);

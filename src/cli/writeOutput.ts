@@ -17,20 +17,20 @@ export async function writeAtomically(file: string, content: string | ChunkProdu
   const given = isAbsolute(file) ? file : join(cwd, file);
   const target = await realpath(given).catch(() => given);
   const existing = await stat(target).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    if (typeof content === 'string') await writeFile(target, content);
-    else writeChunks(target, content);
-    return;
-  }
+  if (existing && !existing.isFile()) return writeTo(target, content);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    if (typeof content === 'string') await writeFile(tmp, content);
-    else writeChunks(tmp, content);
+    await writeTo(tmp, content);
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
+}
+
+async function writeTo(path: string, content: string | ChunkProducer): Promise<void> {
+  if (typeof content === 'string') await writeFile(path, content);
+  else writeChunks(path, content);
 }
 
 /** Synchronous writes, since the producer reuses a chunk's buffer once `write` returns. */

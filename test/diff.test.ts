@@ -498,10 +498,102 @@ describe('kproxy-compile diff with one side on standard input (-)', () => {
   });
 
   it('a piped dump with a bad line: exit 2, nothing on stdout, the line named as <stdin>:LINE', async () => {
-    const run = await runCli(['diff', demo, '-'], { stdin: golden.replace(line, `${line} --no-such-option`) });
+    const run = await runCli(['diff', demo, '-'], { stdin: golden.replace(line, `${line} --comment "open`) });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     const at = golden.split('\n').indexOf(line) + 1;
     expect(run.stderr).toMatch(new RegExp(`^<stdin>:${at}: error `, 'm'));
+  });
+});
+
+describe('kproxy-compile diff MANIFESTS NODE-DUMP on a node that also runs other software', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+  const golden = readFileSync(join(demo, 'expected', 'save.txt'), 'utf8');
+  /** Inserts `lines` after the first line of `text` that starts with `after`. */
+  const insert = (text: string, after: string, lines: string[]) => {
+    const all = text.split('\n');
+    const at = all.findIndex((l) => l.startsWith(after));
+    expect(at).toBeGreaterThanOrEqual(0);
+    all.splice(at + 1, 0, ...lines);
+    return all.join('\n');
+  };
+  // Rules of the kinds a Docker, Calico or firewalld host carries, which kube-proxy's chains never hold.
+  const foreignChains = [':DOCKER-USER - [0:0]', ':cali-FORWARD - [0:0]'];
+  const foreignRules = [
+    '-A DOCKER-USER -o eth0 -j RETURN',
+    '-A DOCKER-USER -p icmp -m icmp --icmp-type 8 -m limit --limit 5/min -j LOG --log-prefix "ping: "',
+    '-A cali-FORWARD -p tcp -m multiport --dports 179,443 -m state --state NEW -j ACCEPT',
+    '-A cali-FORWARD -m physdev --physdev-out veth0 -g DOCKER-USER',
+    '-A cali-FORWARD -j MARK --set-xmark 0x0/0xe0000',
+  ];
+  const node = (() => {
+    let t = insert(golden, ':KUBE-SERVICES - [0:0]', foreignChains);
+    t = insert(t, '-A INPUT -j KUBE-FIREWALL', foreignRules);
+    // Another program's jumps in the built-in chains, before and after kube-proxy's.
+    t = insert(t, ':cali-FORWARD', ['-A FORWARD -j DOCKER-USER']);
+    t = insert(t, '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals"', ['-A FORWARD -o docker0 -j cali-FORWARD']);
+    t = insert(t, ':KUBE-PROXY-CANARY - [0:0]', ['-A POSTROUTING -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu']);
+    t = insert(t, ':KUBE-EXT-A6SREEBWZENCCCIF - [0:0]', [':DOCKER - [0:0]']);
+    t = insert(t, '-A POSTROUTING -m comment --comment "kubernetes postrouting rules"', ['-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE', '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER']);
+    return `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p udp -m udp --dport 4789 -j CT --notrack\nCOMMIT\n${t}`;
+  })();
+  const file = join(tmp, 'busy-node.txt');
+  writeFileSync(file, node);
+
+  it('reports no differences, and reads none of the other rules as an error', async () => {
+    const { code, json } = await jsonDiff(demo, file);
+    expect(json.changes).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('with --all-chains, reports exactly the other software\'s chains and rules', async () => {
+    const { code, json } = await jsonDiff(demo, file, ['--all-chains']);
+    expect(code).toBe(1);
+    const said = json.changes.map((c) => ('rule' in c ? `${c.type} ${c.table} ${c.rule}` : `${c.type} ${c.table} ${c.chain} ${c.rules!.join(' | ')}`));
+    expect(said.sort()).toEqual([
+      `chain-added filter DOCKER-USER ${foreignRules.slice(0, 2).join(' | ')}`,
+      `chain-added filter cali-FORWARD ${foreignRules.slice(2).join(' | ')}`,
+      'chain-added nat DOCKER ',
+      'rule-added raw -A PREROUTING -p udp -m udp --dport 4789 -j CT --notrack',
+      'rule-added filter -A FORWARD -j DOCKER-USER',
+      'rule-added filter -A FORWARD -o docker0 -j cali-FORWARD',
+      'rule-added mangle -A POSTROUTING -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu',
+      'rule-added nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE',
+      'rule-added nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
+    ].sort());
+  });
+
+  it.each([
+    ['the kube-proxy jump missing from nat PREROUTING', '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES', undefined],
+    ['the kubelet jump missing from filter INPUT', '-A INPUT -j KUBE-FIREWALL', undefined],
+    ['a jump into kube-proxy\'s chains that kube-proxy does not write', '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', '-A FORWARD -i eth9 -j KUBE-FORWARD'],
+  ])('reports %s', async (_what, line, replacement) => {
+    expect(node).toContain(`\n${line}\n`);
+    writeFileSync(file + '.edited', node.replace(`\n${line}\n`, replacement ? `\n${replacement}\n` : '\n'));
+    const { code, json } = await jsonDiff(demo, file + '.edited');
+    expect(code).toBe(1);
+    const expected = [expect.objectContaining({ type: 'rule-removed', rule: line })];
+    if (replacement) expected.push(expect.objectContaining({ type: 'rule-added', rule: replacement }));
+    expect(json.changes).toEqual(expected);
+  });
+
+  it.each([
+    ['-j REJECT --reject-with icmp-port-unreachable', '-j REJECT --reject-with tcp-reset'],
+    ['--mask 255.255.255.255 --rsource -j KUBE-SEP-ENGSELX4FOGUBO5Q', '--mask 255.255.0.0 --rsource -j KUBE-SEP-ENGSELX4FOGUBO5Q'],
+    ['--seconds 1800 --reap --name KUBE-SEP-ENGSELX4FOGUBO5Q', '--seconds 1800 --name KUBE-SEP-ENGSELX4FOGUBO5Q'],
+    ['-A KUBE-POSTROUTING -m mark ! --mark', '-A KUBE-POSTROUTING -m connmark ! --mark'],
+    ['-A KUBE-MARK-MASQ -j MARK', '-A KUBE-MARK-MASQ -j CONNMARK'],
+    ['-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT"', '-A KUBE-POSTROUTING -m commentx --comment "kubernetes service traffic requiring SNAT"'],
+  ])('a kube-proxy rule whose %j reads %j on the node is reported as changed', async (was, now) => {
+    const line = node.split('\n').find((l) => l.includes(was))!;
+    expect(line).toBeDefined();
+    const edited = line.replace(was, now);
+    writeFileSync(file + '.value', node.replace(`\n${line}\n`, `\n${edited}\n`));
+    const { code, json } = await jsonDiff(demo, file + '.value');
+    expect(code).toBe(1);
+    expect(json.changes).toEqual([
+      expect.objectContaining({ type: 'rule-removed', chain: line.split(' ')[1], rule: line }),
+      expect.objectContaining({ type: 'rule-added', chain: line.split(' ')[1], rule: edited }),
+    ]);
   });
 });

@@ -133,7 +133,7 @@ describe('kproxy-compile diff --backend ipvs: a side on standard input, and wher
     const cases = [
       { at: pick('-a -t '), line: '-a -t 10.0.0.11:31080 -r bogus -m -w 1', code: 'KPC052' },
       { at: pick('add KUBE-CLUSTER-IP '), line: 'add KUBE-CLUSTER-IP', code: 'KPC052' },
-      { at: pick('-A KUBE-SERVICES '), line: '-A KUBE-SERVICES --no-such-option', code: 'KPC051' },
+      { at: pick('-A KUBE-SERVICES '), line: '-A KUBE-SERVICES -m comment --comment "open', code: 'KPC050' },
     ];
     for (const c of cases) {
       expect(c.at, c.line).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NodeModel } from '../model/types.js';
 import { parseIptables } from '../backends/iptables/parseIptables.js';
-import { stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } from '../diff/ruleState.js';
+import { chainsLeftOut, stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } from '../diff/ruleState.js';
 import { setAsideAgreeing } from '../diff/setAsideAgreeing.js';
 import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import type { CommonOptions } from './commonOptions.js';
@@ -73,7 +73,7 @@ export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], aga
       diagnostics.push(...read.diagnostics);
       return { side: read.state ? { state: read.state } : undefined, diagnostics, reference };
     }
-    const parsed = parseIptables(text, shownName(req.path));
+    const parsed = parseIptables(text, shownName(req.path), { skip: chainsLeftOut({ allChains: req.allChains }) });
     diagnostics.push(...parsed.diagnostics);
     return { side: parsed.dump ? { state: stateFromDump(parsed.dump, req.common.family, { allChains: req.allChains }) } : undefined, diagnostics };
   }

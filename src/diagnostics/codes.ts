@@ -26,7 +26,6 @@ export const CODES = {
   KPC040: { severity: 'error', summary: 'a command-line option is invalid' },
   KPC041: { severity: 'error', summary: 'the kube-proxy configuration is invalid' },
   KPC050: { severity: 'error', summary: 'a rules dump is not valid iptables-save / iptables-restore text' },
-  KPC051: { severity: 'error', summary: 'a rule in a dump uses an argument the parser does not know' },
   KPC052: { severity: 'error', summary: 'an ipvsadm or ipset dump is not valid' },
   KPC060: { severity: 'error', summary: 'a churn timeline is invalid' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;

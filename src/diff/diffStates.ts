@@ -1,5 +1,5 @@
 import { annotateChains } from './annotate.js';
-import type { RuleState } from './ruleState.js';
+import { isBuiltinChain, type ChainState, type RuleState } from './ruleState.js';
 import { sortNames } from '../util/orderByName.js';
 
 /** One typed difference between two rule states. Schema `kproxy-compile/diff/v1` (docs/diff.md). */
@@ -70,12 +70,17 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
   let chainsAdded = 0;
   let chainsRemoved = 0;
   for (const key of keys) {
-    const a = oldState.chains.get(key);
-    const b = newState.chains.get(key);
+    let a: ChainState | undefined = oldState.chains.get(key);
+    let b: ChainState | undefined = newState.chains.get(key);
     // One chain state on both sides (a dump chain that read exactly as the compiled one): no change.
     if (a === b) continue;
     const table = (a ?? b)!.table;
     const chain = (a ?? b)!.name;
+    // A built-in chain always exists: on the side without it, it holds no rule (of those compared).
+    if (isBuiltinChain(table, chain)) {
+      a ??= { table, name: chain, keys: [], rules: [] };
+      b ??= { table, name: chain, keys: [], rules: [] };
+    }
     const service = labels.get(chain);
     const extra = service ? { service } : {};
     if (!a) {

@@ -56,10 +56,37 @@ export function isKubeProxyChain(name: string): boolean {
   return name.startsWith('KUBE-') && name !== 'KUBE-PROXY-CANARY' && name !== 'KUBE-KUBELET-CANARY';
 }
 
+/** A chain every table of its name has (INPUT, PREROUTING…); other programs share them. */
+export function isBuiltinChain(table: string, name: string): boolean {
+  return (BUILTIN_CHAINS as Record<string, readonly string[] | undefined>)[table]?.includes(name) === true || OTHER_BUILTINS[table]?.includes(name) === true;
+}
+
+/** Built-in chains of the tables kube-proxy does not write to (a node's dump has them). */
+const OTHER_BUILTINS: Readonly<Record<string, readonly string[] | undefined>> = { raw: ['PREROUTING', 'OUTPUT'], security: ['INPUT', 'FORWARD', 'OUTPUT'] };
+
+/** A rule kube-proxy puts in a built-in chain: a jump to one of its chains. */
+function jumpsToKubeProxy(r: Rule): boolean {
+  return r.target?.kind === 'jump' && r.opaque === undefined && isKubeProxyChain(r.target.chain);
+}
+
+/**
+ * Chains a state leaves out, for a parser to skip: without allChains, every chain but
+ * kube-proxy's own and the built-in chains (whose jumps into kube-proxy's chains are compared).
+ */
+export function chainsLeftOut(opts: StateOptions): ((table: string, chain: string) => boolean) | undefined {
+  return opts.allChains ? undefined : (table, chain) => !isKubeProxyChain(chain) && !isBuiltinChain(table, chain);
+}
+
 /** Adds one table's chains to `chains`: `byChain` maps each chain to its rules in order. */
 function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<string, Rule[]>, v6: boolean, opts: StateOptions): void {
-  for (const [name, rules] of byChain) {
-    if (!opts.allChains && !isKubeProxyChain(name)) continue;
+  for (const [name, all] of byChain) {
+    let rules = all;
+    if (!opts.allChains && !isKubeProxyChain(name)) {
+      // Of a built-in chain, only kube-proxy's jumps are compared; other programs own the rest.
+      if (!isBuiltinChain(table, name)) continue;
+      rules = all.filter(jumpsToKubeProxy);
+      if (rules.length === 0) continue;
+    }
     const ordered = canonicalRules(table, name, rules);
     const keys = new Array<string>(ordered.length);
     const made = opts.keys;
@@ -137,7 +164,7 @@ function sameLines(lines: readonly string[], ref: ChainState): boolean {
  */
 export function stateFromDumpText(text: string, file: string, opts: StateOptions, reference: RuleState): { state?: RuleState; diagnostics: Diagnostic[] } {
   const plain = () => {
-    const full = parseIptables(text, file);
+    const full = parseIptables(text, file, { skip: chainsLeftOut(opts) });
     return full.dump ? { state: stateFromDump(full.dump, reference.family, opts), diagnostics: full.diagnostics } : { diagnostics: full.diagnostics };
   };
   // The reference's chains by table and name, each with its key in reference.chains.
@@ -154,7 +181,7 @@ export function stateFromDumpText(text: string, file: string, opts: StateOptions
     if (table !== lastTable) { lastTable = table; lastRefs = known.get(table); }
     return lastRefs?.has(chain) === true;
   };
-  const parsed = parseIptables(text, file, { defer });
+  const parsed = parseIptables(text, file, { defer, skip: chainsLeftOut(opts) });
   // With errors, the plain read reports them all, in line order.
   if (!parsed.dump || !parsed.raw) return plain();
   const names = parsed.dump.tables.map((t) => t.name);

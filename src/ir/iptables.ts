@@ -42,6 +42,13 @@ export interface Rule {
   readonly matches: readonly Match[];
   /** Absent for a rule that only counts (KUBE-FW's last rule). */
   readonly target?: Target;
+  /**
+   * A rule read from a dump that the typed form cannot spell back exactly (other software's
+   * modules, or values kube-proxy never writes): its arguments after the chain, as written. The
+   * renderers print this text instead; `matches` then holds only its comment and `target` only a
+   * `-j` chain, for ordering and naming.
+   */
+  readonly opaque?: string;
 }
 
 export interface Table {

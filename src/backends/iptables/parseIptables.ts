@@ -1,5 +1,9 @@
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Match, Rule, TableName, Target } from '../../ir/iptables.js';
+import { opaqueRule, spellsBack } from './opaqueRule.js';
+import { tokenize } from './tokenize.js';
+
+export { tokenize };
 
 /** One table of a dump: its chains (with policy for built-ins) and rules, in file order. */
 export interface DumpTable {
@@ -11,47 +15,6 @@ export interface DumpTable {
 
 export interface Dump {
   readonly tables: readonly DumpTable[];
-}
-
-const SPACE = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** Splits a rule line into arguments, honouring double quotes as iptables-save writes them. */
-export function tokenize(line: string): string[] | undefined {
-  const out: string[] = [];
-  const n = line.length;
-  let i = 0;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === SPACE || c === TAB) { i++; continue; }
-    if (c === QUOTE) {
-      const close = line.indexOf('"', i + 1);
-      const escape = line.indexOf('\\', i + 1);
-      // Without a backslash inside, the argument is the text between the quotes as it stands.
-      if (close >= 0 && (escape < 0 || escape > close)) {
-        out.push(line.slice(i + 1, close));
-        i = close + 1;
-        continue;
-      }
-      let j = i + 1;
-      let text = '';
-      while (j < n && line.charCodeAt(j) !== QUOTE) {
-        if (line.charCodeAt(j) === BACKSLASH && j + 1 < n) { text += line[j + 1]; j += 2; continue; }
-        text += line[j++];
-      }
-      if (j >= n) return undefined;
-      out.push(text);
-      i = j + 1;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && line.charCodeAt(j) !== SPACE && line.charCodeAt(j) !== TAB) j++;
-    out.push(line.slice(i, j));
-    i = j;
-  }
-  return out;
 }
 
 const MARK = /^(0x[0-9a-fA-F]+|[0-9]+)(?:\/(0x[0-9a-fA-F]+|[0-9]+))?$/;
@@ -173,25 +136,31 @@ export interface ParseOptions {
    * known rules parses only the chains whose text differs. Their rules are left out of the dump.
    */
   readonly defer?: (table: string, chain: string) => boolean;
+  /** Chains whose `-A` lines are not read at all (chains a comparison leaves out). */
+  readonly skip?: (table: string, chain: string) => boolean;
 }
 
 /**
  * One trimmed `-A CHAIN …` (or `-X CHAIN`) line: the rule, `{ deleted }` for a deletion, or
- * undefined with a diagnostic.
+ * undefined with a diagnostic. A rule the typed form cannot spell back exactly (another
+ * program's modules and targets, or values kube-proxy does not write) is kept as its text, so
+ * it compares equal only to the same text.
  */
 export function parseRuleLine(line: string, file: string, lineNumber: number, diagnostics: Diagnostic[]): Rule | { deleted: string } | undefined {
   // A counters prefix ([packets:bytes]) is dropped.
-  const tokens = tokenize(line.charCodeAt(0) === 0x5b ? line.replace(/^\[\d+:\d+\]\s+/, '') : line);
+  const body = line.charCodeAt(0) === 0x5b ? line.replace(/^\[\d+:\d+\]\s+/, '') : line;
+  const tokens = tokenize(body);
   if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', { file, line: lineNumber })); return undefined; }
   if (tokens[0] === '-X' && tokens.length === 2) return { deleted: tokens[1] };
   if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, { file, line: lineNumber })); return undefined; }
+  let rule: Rule;
   try {
-    return parseRuleArgs(tokens[1], tokens, 2);
+    rule = parseRuleArgs(tokens[1], tokens, 2);
   } catch (e) {
     if (!(e instanceof RuleError)) throw e;
-    diagnostics.push(diag('KPC051', `${e.message}: ${line.length > 100 ? `${line.slice(0, 100)}…` : line}`, { file, line: lineNumber }));
-    return undefined;
+    return opaqueRule(tokens[1], tokens, 2);
   }
+  return spellsBack(rule, body, tokens, 2) ? rule : opaqueRule(tokens[1], tokens, 2);
 }
 
 /** The chain of a plain `-A CHAIN …` line, without tokenizing it; undefined for anything else. */
@@ -229,9 +198,10 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
       else current.chains.push({ name: m[1], policy: m[2] });
       return;
     }
-    if (opts.defer) {
+    if (opts.defer || opts.skip) {
       const chain = appendChain(line);
-      if (chain !== undefined && opts.defer(current.name, chain)) {
+      if (chain !== undefined && opts.skip?.(current.name, chain)) return;
+      if (chain !== undefined && opts.defer?.(current.name, chain)) {
         let table = raw.get(current.name);
         if (!table) raw.set(current.name, (table = new Map()));
         let entry = table.get(chain);

@@ -47,6 +47,7 @@ function writeTarget(t: Target, o: TextOut): void {
 /** Writes one `-A CHAIN …` rule in kube-proxy's payload spelling (without the line end). */
 export function writeRestoreRule(r: Rule, out: TextOut): void {
   out.write('-A ', r.chain);
+  if (r.opaque !== undefined) return out.write(' ', r.opaque);
   for (const m of r.matches) writeMatch(m, out);
   if (r.target) writeTarget(r.target, out);
 }

@@ -86,6 +86,7 @@ function writeLeading(m: Match, o: TextOut): void {
 /** Writes one rule as `iptables-save` prints it (without the line end): addresses, interface and protocol first, then modules. */
 export function writeSaveRule(r: Rule, v6: boolean, out: TextOut): void {
   out.write('-A ', r.chain);
+  if (r.opaque !== undefined) return out.write(' ', r.opaque);
   for (const kind of LEADING_KINDS) for (const m of r.matches) if (m.kind === kind) writeLeading(m, out);
   for (const m of r.matches) writeModule(m, r, v6, out);
   if (r.target) writeTarget(r.target, v6, out);

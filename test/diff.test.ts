@@ -597,3 +597,38 @@ describe('kproxy-compile diff MANIFESTS NODE-DUMP on a node that also runs other
     ]);
   });
 });
+
+describe('kproxy-compile diff with a dump that is not only a dump', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+  const golden = readFileSync(join(demo, 'expected', 'save.txt'), 'utf8');
+
+  it('a stray line ahead of the first table: read as a dump, the line named, exit 2', async () => {
+    const file = join(tmp, 'stray.txt');
+    writeFileSync(file, `sudo: unable to resolve host node-1: Name or service not known\n${golden}`);
+    const run = await runCli(['diff', demo, file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:1: error KPC050: expected a table line such as *nat, found "sudo: unable to resolve host node-1: Name or service not kno"`]);
+  });
+
+  it('manifests read as rules (--new-format rules): one error, saying there is no table at all', async () => {
+    const shop = join(demo, 'shop.yaml');
+    const run = await runCli(['diff', demo, shop, '--new-format', 'rules']);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const total = readFileSync(shop, 'utf8').trimEnd().split('\n').length;
+    expect(lines[0]).toMatch(new RegExp(`^${shop.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: error KPC050: expected a table line such as \\*nat, found "[^"]+" \\(and \\d+ more lines up to line ${total} outside any table\\); the input has no \\*table line`));
+  });
+
+  it('a YAML manifest holding a dump in a block scalar is still read as manifests', async () => {
+    const dir = mkdtempSync(join(tmp, 'configmap-with-dump-'));
+    const indented = golden.split('\n').map((l) => `    ${l}`).join('\n');
+    writeFileSync(join(dir, 'a-saved.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: saved\n  namespace: kube-system\ndata:\n  rules: |\n${indented}\n`);
+    const run = await runCli(['diff', join(demo, 'shop.yaml'), join(dir, 'a-saved.yaml'), '--output', 'json']);
+    expect(run.stderr).not.toMatch(/error/);
+    // Read as manifests: a ConfigMap and no Service, so the shop's rules are all removed.
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).summary.chainsRemoved).toBeGreaterThan(0);
+  });
+});

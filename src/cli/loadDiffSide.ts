@@ -36,11 +36,18 @@ interface Loaded {
   readonly base?: NodeViewBase;
 }
 
-/** A rules dump starts (after comments and blank lines) with a `*table` line; the first 4 KiB decide. */
+/**
+ * A rules dump starts (after comments and blank lines) with a `*table` line; the first 4 KiB
+ * decide. A stray line or two ahead of it (a shell's warning captured with the dump) does not
+ * make it manifests: an unindented `*table` line followed by a chain or rule line is a dump's
+ * (in YAML it would be a bare alias, which no manifest has), and the parser names the stray lines.
+ */
 async function looksLikeRules(path: string, cwd: string, readStdin: Io['readStdin']): Promise<boolean> {
   const head = await readSideHead(path, cwd, readStdin);
   const line = head && firstLine(head);
-  return line !== undefined && /^\*[a-z]+$/.test(line);
+  if (line === undefined) return false;
+  if (/^\*[a-z]+$/.test(line)) return true;
+  return /^\*(filter|nat|mangle|raw|security)\r?\n(#[^\n]*\n|\s*\n)*(:[A-Z]|-A )/m.test(head!.toString('utf8'));
 }
 
 /** Whether a side is read as a rules dump (else as manifests). */

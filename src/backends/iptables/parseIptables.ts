@@ -181,16 +181,31 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
   const raw: RawChains = new Map();
   let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
   const lines = text.split('\n');
+  // Lines outside any table come in runs (a manifest read as a dump is one long run): one
+  // diagnostic per run, at its first line, saying how far the run goes.
+  let stray: { first: number; text: string; last: number; count: number } | undefined;
+  const endStray = () => {
+    if (!stray) return;
+    const more = stray.count > 1 ? ` (and ${stray.count - 1} more line${stray.count > 2 ? 's' : ''} up to line ${stray.last} outside any table)` : '';
+    const none = tables.length === 0 && !current && !lines.some((l) => l.trimStart().startsWith('*')) ? '; the input has no *table line, so it is not an iptables-save dump or restore payload' : '';
+    diagnostics.push(diag('KPC050', `expected a table line such as *nat, found ${JSON.stringify(stray.text.slice(0, 60))}${more}${none}`, { file, line: stray.first }));
+    stray = undefined;
+  };
   for (let idx = 0; idx < lines.length; idx++) parseLine(lines[idx], idx);
+  endStray();
   function parseLine(rawLine: string, idx: number): void {
     const line = rawLine.trim();
     if (line === '' || line.startsWith('#')) return;
     if (line.startsWith('*')) {
+      endStray();
       if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: idx + 1 }));
       current = { name: line.slice(1), chains: [], rules: [], deleted: [] };
       return;
     }
-    if (!current) { diagnostics.push(diag('KPC050', `expected a table line such as *nat, found ${JSON.stringify(line.slice(0, 60))}`, { file, line: idx + 1 })); return; }
+    if (!current) {
+      if (stray) { stray.count++; stray.last = idx + 1; } else stray = { first: idx + 1, text: line, last: idx + 1, count: 1 };
+      return;
+    }
     if (line === 'COMMIT') { tables.push(current); current = undefined; return; }
     if (line.startsWith(':')) {
       const m = /^:(\S+)\s+(\S+)(\s+\[\d+:\d+\])?$/.exec(line);

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,18 @@ describe('bad input: exit 2, one message per problem, nothing on stdout, no outp
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/error KPC001: cannot read .*missing\.yaml: no such file or directory/);
+  });
+
+  it('kproxy-compile dir/ (a manifest-named symlink in it leads nowhere): the link is named, not the directory', async () => {
+    const linked = join(dir, 'dangling');
+    mkdirSync(linked, { recursive: true });
+    writeFileSync(join(linked, 'a.yaml'), svc(GOOD_SPEC));
+    symlinkSync(join(linked, 'gone.yaml'), join(linked, 'b.yaml'));
+    const run = await runCli([linked]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^\S*dangling\/b\.yaml: error KPC001: cannot read \S*dangling\/b\.yaml: no such file or directory$/m);
+    expect(run.stderr).not.toMatch(/cannot read \S*dangling:/);
   });
 
   it('kproxy-compile locked/ (a directory that cannot be read)', async () => {

@@ -67,6 +67,15 @@ function ioReason(e: unknown): string {
   }
 }
 
+/** A manifest-named entry that is not a plain file: read when it leads to a file, and when it leads nowhere, so the read names it and says why. */
+async function linksToFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return true;
+  }
+}
+
 async function expand(abs: string): Promise<string[]> {
   const st = await stat(abs);
   if (!st.isDirectory()) return [abs];
@@ -78,7 +87,7 @@ async function expand(abs: string): Promise<string[]> {
     for (const e of entries) {
       const full = join(dir, e.name);
       if (e.isDirectory()) await walk(full, depth + 1);
-      else if (MANIFEST.test(e.name) && (e.isFile() || (await stat(full)).isFile())) out.push(full);
+      else if (MANIFEST.test(e.name) && (e.isFile() || (await linksToFile(full)))) out.push(full);
     }
   };
   await walk(abs, 0);

@@ -103,6 +103,31 @@ describe('kproxy-compile diff --backend ipvs: a side on standard input, and wher
     expect(JSON.parse(less.stdout).changes).toEqual([{ type: 'real-server-removed', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.30:8080' }]);
   });
 
+  it.each([
+    ['-m -w 0', [{ field: 'weight', old: '1', new: '0' }], '~ real server 10.244.3.30:8080 of TCP 10.0.0.11:31080: weight 1 -> 0'],
+    ['-g -w 1', [{ field: 'forwarding', old: '-m', new: '-g' }], '~ real server 10.244.3.30:8080 of TCP 10.0.0.11:31080: forwarding -m -> -g'],
+    ['-i -w 5', [{ field: 'weight', old: '1', new: '5' }, { field: 'forwarding', old: '-m', new: '-i' }], '~ real server 10.244.3.30:8080 of TCP 10.0.0.11:31080: weight 1 -> 5'],
+  ])('a real server shown on the node with %j is reported as changed', async (flags, fields, text) => {
+    const all = await dumpOf();
+    const node = all.replace(`${realServer}
+`, `-a -t 10.0.0.11:31080 -r 10.244.3.30:8080 ${flags}
+`);
+    const run = await runCli(['diff', demo, '-', '--backend', 'ipvs', '--output', 'json'], { stdin: node });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).changes).toEqual(fields.map((f) => ({ type: 'real-server-changed', service: 'TCP 10.0.0.11:31080', realServer: '10.244.3.30:8080', ...f })));
+    const shown = await runCli(['diff', demo, '-', '--backend', 'ipvs', '--no-color'], { stdin: node });
+    expect(shown.stdout.split('\n')).toContain(text);
+  });
+
+  it.each(['x', '-1', '65536', '1.5'])('a real server weight of %j is an error at its line', async (w) => {
+    const all = await dumpOf();
+    const at = all.split('\n').indexOf(realServer) + 1;
+    const run = await runCli(['diff', demo, '-', '--backend', 'ipvs'], { stdin: all.replace(`${realServer}\n`, `-a -t 10.0.0.11:31080 -r 10.244.3.30:8080 -m -w ${w}\n`) });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(new RegExp(`^<stdin>:${at}: error KPC052: real server weight must be a number from 0 to 65535`, 'm'));
+  });
+
   it('an ipvsadm -Sn dump piped as OLD is read as a dump', async () => {
     const ipvsadm = (await runCli([demo, '--backend', 'ipvs', '--format', 'ipvsadm'])).stdout;
     const run = await runCli(['diff', '-', demo, '--backend', 'ipvs', '--output', 'json'], { stdin: ipvsadm.replace(`${realServer}\n`, '') });

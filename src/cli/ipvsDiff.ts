@@ -4,7 +4,7 @@ import { parseIptables } from '../backends/iptables/parseIptables.js';
 import { lowerIpvs } from '../backends/ipvs/lowerIpvs.js';
 import { parseIpset, parseIpvsadm } from '../backends/ipvs/parseIpvs.js';
 import { diffIpvs, type IpvsChange, type IpvsSide } from '../diff/diffIpvs.js';
-import { stateFromDump } from '../diff/ruleState.js';
+import { chainsLeftOut, stateFromDump } from '../diff/ruleState.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
@@ -90,7 +90,7 @@ export async function loadIpvsSide(path: string, forced: string, options: Common
     side.sets = r.sets;
   }
   if (parts.iptables !== undefined) {
-    const r = parseIptables(parts.iptables, shown);
+    const r = parseIptables(parts.iptables, shown, { skip: chainsLeftOut({}) });
     diagnostics.push(...r.diagnostics);
     if (r.dump) side.iptables = stateFromDump(r.dump, options.family);
   }
@@ -106,6 +106,7 @@ export function renderIpvsDiffText(changes: readonly IpvsChange[], color: ChalkI
       case 'virtual-server-removed': return color.red(`- virtual server ${c.service}`);
       case 'virtual-server-changed': return color.yellow(`~ virtual server ${c.service}: ${c.field} ${c.old} -> ${c.new}`);
       case 'real-server-added': return color.green(`+ real server ${c.realServer} of ${c.service}`);
+      case 'real-server-changed': return color.yellow(`~ real server ${c.realServer} of ${c.service}: ${c.field} ${c.old} -> ${c.new}`);
       case 'real-server-removed': return color.red(`- real server ${c.realServer} of ${c.service}`);
       case 'ipset-added': return color.green(`+ ipset ${c.set}`);
       case 'ipset-removed': return color.red(`- ipset ${c.set}`);

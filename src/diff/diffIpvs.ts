@@ -14,6 +14,7 @@ export type IpvsChange =
   | { readonly type: 'virtual-server-added' | 'virtual-server-removed'; readonly service: string }
   | { readonly type: 'virtual-server-changed'; readonly service: string; readonly field: 'scheduler' | 'persistence' | 'sourceHash'; readonly old: string; readonly new: string }
   | { readonly type: 'real-server-added' | 'real-server-removed'; readonly service: string; readonly realServer: string }
+  | { readonly type: 'real-server-changed'; readonly service: string; readonly realServer: string; readonly field: 'weight' | 'forwarding'; readonly old: string; readonly new: string }
   | { readonly type: 'ipset-added' | 'ipset-removed'; readonly set: string }
   | { readonly type: 'ipset-entry-added' | 'ipset-entry-removed'; readonly set: string; readonly entry: string }
   | Change;
@@ -41,10 +42,17 @@ export function diffIpvs(a: IpvsSide, b: IpvsSide): IpvsChange[] {
           if (x[field] !== y[field]) out.push({ type: 'virtual-server-changed', service: k, field, old: String(x[field]), new: String(y[field]) });
         }
       }
-      const rx = new Set((x?.realServers ?? []).map((r) => hp(r.address, r.port)));
-      const ry = new Set((y?.realServers ?? []).map((r) => hp(r.address, r.port)));
-      for (const r of [...rx].filter((r) => !ry.has(r)).sort(byKey)) out.push({ type: 'real-server-removed', service: k, realServer: r });
-      for (const r of [...ry].filter((r) => !rx.has(r)).sort(byKey)) out.push({ type: 'real-server-added', service: k, realServer: r });
+      const rx = new Map((x?.realServers ?? []).map((r) => [hp(r.address, r.port), r]));
+      const ry = new Map((y?.realServers ?? []).map((r) => [hp(r.address, r.port), r]));
+      for (const r of [...rx.keys()].filter((r) => !ry.has(r)).sort(byKey)) out.push({ type: 'real-server-removed', service: k, realServer: r });
+      for (const r of [...ry.keys()].filter((r) => !rx.has(r)).sort(byKey)) out.push({ type: 'real-server-added', service: k, realServer: r });
+      for (const r of [...rx.keys()].filter((r) => ry.has(r)).sort(byKey)) {
+        const [p, q] = [rx.get(r)!, ry.get(r)!];
+        // A weight of 0 takes the server out of rotation without removing it.
+        if (p.weight !== q.weight) out.push({ type: 'real-server-changed', service: k, realServer: r, field: 'weight', old: String(p.weight), new: String(q.weight) });
+        const [f, g] = [p.forwarding ?? '-m', q.forwarding ?? '-m'];
+        if (f !== g) out.push({ type: 'real-server-changed', service: k, realServer: r, field: 'forwarding', old: f, new: g });
+      }
     }
   }
   if (a.sets && b.sets) {

@@ -6,6 +6,11 @@ export interface RealServer {
   readonly address: string;
   readonly port: number;
   readonly weight: number;
+  /**
+   * How packets reach it, ipvsadm's flag: kube-proxy always masquerades (`-m`); a node's dump
+   * may show gatewaying (`-g`) or tunnelling (`-i`). Absent means `-m`.
+   */
+  readonly forwarding?: '-m' | '-g' | '-i';
 }
 
 /** An IPVS virtual service as kube-proxy creates it (masquerading real servers, weight 1). */

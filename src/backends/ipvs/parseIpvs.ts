@@ -37,7 +37,11 @@ export function parseIpvsadm(text: string, file: string): { servers?: VirtualSer
       const owner = byKey.get(key);
       const r = opts.get('-r') ? splitHostPort(opts.get('-r')!) : undefined;
       if (!owner || !r) { diagnostics.push(diag('KPC052', owner ? 'real server line without -r ip:port' : 'real server before its virtual server', at)); return; }
-      owner.rs.push({ address: r.address, port: r.port, weight: Number(opts.get('-w') ?? 1) });
+      const w = opts.get('-w') ?? '1';
+      // ipvsadm takes weights 0 to 65535.
+      if (!/^\d{1,5}$/.test(w) || Number(w) > 65535) { diagnostics.push(diag('KPC052', `real server weight must be a number from 0 to 65535, found ${JSON.stringify(w)}`, at)); return; }
+      const fwd = opts.get('fwd') as '-m' | '-g' | '-i' | undefined;
+      owner.rs.push({ address: r.address, port: r.port, weight: Number(w), ...(fwd && fwd !== '-m' ? { forwarding: fwd } : {}) });
     }
   });
   return diagnostics.length ? { diagnostics } : { servers: servers.map((s) => ({ ...s.vs, realServers: s.rs })), diagnostics };

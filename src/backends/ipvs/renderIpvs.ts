@@ -19,7 +19,7 @@ export function renderIpvsadm(state: IpvsState): string {
     // kube-proxy's source-hash flag is scheduler flag 2: ipvsadm names it after the scheduler.
     if (vs.sourceHash) head += ` -b ${vs.scheduler === 'sh' ? 'sh-port' : vs.scheduler === 'mh' ? 'mh-port' : 'flag-2'}`;
     lines.push(head);
-    for (const rs of vs.realServers) lines.push(`-a ${serviceArgs(vs)} -r ${endpoint(rs.address, rs.port)} -m -w ${rs.weight}`);
+    for (const rs of vs.realServers) lines.push(`-a ${serviceArgs(vs)} -r ${endpoint(rs.address, rs.port)} ${rs.forwarding ?? '-m'} -w ${rs.weight}`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

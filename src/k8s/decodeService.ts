@@ -29,8 +29,11 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
     const v = r.string(['spec', 'clusterIPs', i], true);
     if (v !== undefined) clusterIPs.push(v);
   });
-  if (clusterIPText && clusterIPs.length && clusterIPs[0] !== clusterIPText)
-    r.report('KPC020', ['spec', 'clusterIPs', 0], `must equal spec.clusterIP (${clusterIPText}), found ${clusterIPs[0]}`);
+  if (clusterIPText && clusterIPs.length && clusterIPs[0] !== clusterIPText) {
+    // A spec.clusterIP that is no address is that problem, not a mismatch (clusterIPs is checked below).
+    if (clusterIPText !== 'None' && !parseIp(clusterIPText)) r.report('KPC013', ['spec', 'clusterIP'], `must be a valid IP address or "None", found ${JSON.stringify(clusterIPText)}`);
+    else r.report('KPC020', ['spec', 'clusterIPs', 0], `must equal spec.clusterIP (${clusterIPText}), found ${clusterIPs[0]}`);
+  }
   const ips = clusterIPs.length ? clusterIPs : clusterIPText ? [clusterIPText] : [];
   const ipFamiliesOfIPs: Family[] = [];
   ips.forEach((ip, i) => {

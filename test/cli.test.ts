@@ -139,6 +139,30 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.stderr).toMatch(/bad-config\.yaml:4: error KPC041: KubeProxyConfiguration: iptables\.masqueradeBit: must be between 0 and 31, found 40/);
   });
 
+  it.each([
+    ['mode: ipvvs\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: mode: must be iptables, ipvs, nftables or empty, found "ipvvs"/],
+    ['mode: ipvs\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is ipvs, but these rules are compiled for --backend iptables: pass --backend ipvs to see what this node programs/],
+    ['mode: ""\n', ['--backend', 'ipvs'], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is iptables, but these rules are compiled for --backend ipvs/],
+    ['mode: nftables\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is nftables, which is not compiled yet/],
+    ['clusterCidr: 10.0.0.0/8\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: clusterCidr: is not a field of KubeProxyConfiguration and is ignored/],
+  ])('kproxy-compile ... --config FILE with %j %j', async (extra, args, code, message) => {
+    const file = join(dir, 'cfg.yaml');
+    writeFileSync(file, `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${extra}`);
+    const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a', ...args]);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('kproxy-compile ... --config FILE of another apiVersion (exit 2, at the field)', async () => {
+    const file = join(dir, 'cfg-version.yaml');
+    writeFileSync(file, 'apiVersion: kubeproxy.config.k8s.io/v1beta1\nkind: KubeProxyConfiguration\nmode: iptables\n');
+    const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/cfg-version\.yaml:1: error KPC041: KubeProxyConfiguration: apiVersion: must be kubeproxy\.config\.k8s\.io\/v1alpha1/);
+  });
+
   it('kproxy-compile MANIFESTS (no node name: a warning that nothing is local)', async () => {
     const run = await runCli([manifestsOnly]);
     expect(run.code).toBe(0);

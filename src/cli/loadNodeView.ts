@@ -44,6 +44,8 @@ export interface NodeViewRequest {
   readonly flags: Partial<NodeSettings>;
   readonly configFile?: string;
   readonly family: Family;
+  /** The backend the rules are compiled for, to check a configuration's `mode` against. */
+  readonly backend?: string;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function loadNodeView(req: NodeViewRequest, host: InputHost, share?
     diagnostics.push(...c.diagnostics);
     configs.push(...c.configs);
   }
-  const resolved = resolveSettings({ ...req.flags, family: req.family }, configs, decoded.cluster.nodes);
+  const resolved = resolveSettings({ ...req.flags, family: req.family }, configs, decoded.cluster.nodes, req.backend);
   diagnostics.push(...resolved.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
   const built = buildModel(decoded.cluster, resolved.settings, { reuse: share?.from?.model, record: share?.record });

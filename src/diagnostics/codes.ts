@@ -25,6 +25,7 @@ export const CODES = {
   KPC033: { severity: 'warning', summary: 'a field the API server would reject, used as kube-proxy would use it' },
   KPC040: { severity: 'error', summary: 'a command-line option is invalid' },
   KPC041: { severity: 'error', summary: 'the kube-proxy configuration is invalid' },
+  KPC042: { severity: 'warning', summary: 'the kube-proxy configuration has a field that is ignored here or by kube-proxy' },
   KPC050: { severity: 'error', summary: 'a rules dump is not valid iptables-save / iptables-restore text' },
   KPC052: { severity: 'error', summary: 'an ipvsadm or ipset dump is not valid' },
   KPC060: { severity: 'error', summary: 'a churn timeline is invalid' },

@@ -6,10 +6,40 @@ import { DETECT_LOCAL_MODES, type NodeSettings } from './nodeSettings.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
-/** Reads the node settings a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) sets. */
-export function fromProxyConfig(raw: RawObject): { settings: Partial<NodeSettings>; diagnostics: Diagnostic[] } {
+/** The fields of KubeProxyConfiguration v1alpha1 (Kubernetes 1.33), for telling a misspelt one. */
+const FIELDS: ReadonlySet<string> = new Set([
+  'apiVersion', 'kind', 'featureGates', 'clientConnection', 'logging', 'hostnameOverride', 'bindAddress',
+  'healthzBindAddress', 'metricsBindAddress', 'bindAddressHardFail', 'enableProfiling', 'showHiddenMetricsForVersion',
+  'mode', 'iptables', 'ipvs', 'nftables', 'winkernel', 'detectLocalMode', 'detectLocal', 'clusterCIDR',
+  'nodePortAddresses', 'oomScoreAdj', 'conntrack', 'configSyncPeriod', 'portRange', 'windowsRunAsService',
+  'linux', 'windows', 'masqueradeAll', 'syncPeriod', 'minSyncPeriod',
+]);
+
+/** The proxy modes kube-proxy on Linux accepts; empty means iptables. */
+const MODES: readonly string[] = ['', 'iptables', 'ipvs', 'nftables'];
+
+/**
+ * Reads the node settings a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) sets.
+ * `backend` is what the rules are compiled for: a `mode` naming another is warned about, since the
+ * node runs what its configuration says.
+ */
+export function fromProxyConfig(raw: RawObject, backend?: string): { settings: Partial<NodeSettings>; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, 'KubeProxyConfiguration');
   const s: Writable<NodeSettings> = {};
+  const apiVersion = r.string(['apiVersion']);
+  if (apiVersion !== undefined && apiVersion !== 'kubeproxy.config.k8s.io/v1alpha1') r.report('KPC041', ['apiVersion'], `must be kubeproxy.config.k8s.io/v1alpha1 (the only version kube-proxy reads), found ${JSON.stringify(apiVersion)}`);
+  // kube-proxy falls back to lenient decoding when strict decoding fails, so an unknown field is ignored there too.
+  for (const k of Object.keys(raw.value)) if (!FIELDS.has(k)) r.report('KPC042', [k], 'is not a field of KubeProxyConfiguration and is ignored');
+  const proxyMode = r.string(['mode']);
+  if (proxyMode !== undefined) {
+    if (!MODES.includes(proxyMode)) r.report('KPC041', ['mode'], `must be iptables, ipvs, nftables or empty, found ${JSON.stringify(proxyMode)}`);
+    else if (backend !== undefined && (proxyMode || 'iptables') !== backend) {
+      const wanted = proxyMode || 'iptables';
+      r.report('KPC042', ['mode'], wanted === 'nftables'
+        ? `is nftables, which is not compiled yet: these are the ${backend} rules, not what this node programs`
+        : `is ${wanted}, but these rules are compiled for --backend ${backend}: pass --backend ${wanted} to see what this node programs`);
+    }
+  }
   const host = r.string(['hostnameOverride']);
   if (host) s.nodeName = host.trim().toLowerCase();
   const bind = r.string(['bindAddress']);

@@ -6,13 +6,14 @@ import { DEFAULT_SETTINGS, type NodeSettings } from './nodeSettings.js';
 
 /**
  * Layers node settings: defaults, then the local Node object (labels, InternalIPs, pod CIDRs),
- * then KubeProxyConfiguration documents in order, then command-line flags.
+ * then KubeProxyConfiguration documents in order, then command-line flags. `backend`: see
+ * fromProxyConfig.
  */
-export function resolveSettings(flags: Partial<NodeSettings>, configs: readonly RawObject[], nodes: readonly NodeObject[]): { settings: NodeSettings; diagnostics: Diagnostic[] } {
+export function resolveSettings(flags: Partial<NodeSettings>, configs: readonly RawObject[], nodes: readonly NodeObject[], backend?: string): { settings: NodeSettings; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   let fromConfigs: Partial<NodeSettings> = {};
   for (const c of configs) {
-    const r = fromProxyConfig(c);
+    const r = fromProxyConfig(c, backend);
     diagnostics.push(...r.diagnostics);
     fromConfigs = { ...fromConfigs, ...r.settings };
   }

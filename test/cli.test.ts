@@ -59,11 +59,18 @@ describe('command line', () => {
     [['--node-ip', '1.2.3'], /--node-ip: "1.2.3" is not an IP address/],
     [['--feature-gates', 'Nope=true'], /unknown feature gate Nope/],
     [['--no-such-flag'], /unknown option '--no-such-flag'/],
+    [['--nfacct-counters', 'bogus'], /--nfacct-counters: "bogus" is not a counter kube-proxy uses \(ct_state_invalid_dropped_pkts, localhost_nps_accepted_pkts, or 'none'\)/],
+    [['--ipvs-scheduler', 'xyz'], /--ipvs-scheduler: "xyz" is not an IPVS scheduler \(rr, wrr, lc/],
+    [['--output', 'json'], /-o\/--output takes a file path, found "json": the output is chosen with --format \(save, restore, model\); write \.\/json for a file of that name/],
+    [['-o', 'restore'], /-o\/--output takes a file path, found "restore"/],
   ])('kproxy-compile DIR %j (exits 2 with a usage message)', async (extra, message) => {
-    const run = await runCli([overall, ...extra]);
+    const run = await runCli([overall, ...extra], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(message);
+    // Nothing is written where a slip would have put it.
+    expect(existsSync(join(dir, 'json'))).toBe(false);
+    expect(existsSync(join(dir, 'restore'))).toBe(false);
   });
 
   it('kproxy-compile (no input is a usage error)', async () => {

@@ -11,6 +11,9 @@ import { writeAtomically, type ChunkProducer } from './writeOutput.js';
 
 const FORMATS = { iptables: ['save', 'restore', 'model'], ipvs: ['all', 'ipvsadm', 'ipset', 'restore', 'addresses', 'model'] } as const;
 
+/** Values of -o that are format names, not files. */
+const OUTPUT_SLIPS: ReadonlySet<string> = new Set(['json', 'text', 'yaml', 'restore-delta', ...FORMATS.iptables, ...FORMATS.ipvs]);
+
 /** `kproxy-compile compile`: manifests in, one node's rules out. */
 export async function runCompile(paths: string[], opts: Record<string, unknown>, io: Io): Promise<number> {
   const common = commonOptions(opts);
@@ -19,6 +22,9 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   const format = typeof opts.format === 'string' ? opts.format : formats[0];
   if (!formats.includes(format)) usage.push(diag('KPC040', `--format must be one of ${formats.join(', ')} for --backend ${common.options.backend}, found ${JSON.stringify(format)}`, { file: '<flags>' }));
   if (paths.length === 0) usage.push(diag('KPC040', 'no input: give files, directories or - for stdin', { file: '<flags>' }));
+  // diff and churn take --output FORMAT; here -o names a file, and a file called `json` is a slip.
+  const out = opts.output;
+  if (typeof out === 'string' && OUTPUT_SLIPS.has(out)) usage.push(diag('KPC040', `-o/--output takes a file path, found ${JSON.stringify(out)}: the output is chosen with --format (${formats.join(', ')}); write ./${out} for a file of that name`, { file: '<flags>' }));
   if (report(io, usage)) return EXIT_USAGE;
 
   // Only the model is kept: the decoded objects behind it can go before rendering starts.

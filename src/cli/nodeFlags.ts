@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { DETECT_LOCAL_MODES, KNOWN_GATES, type NodeSettings } from '../settings/nodeSettings.js';
+import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS, type NodeSettings } from '../settings/nodeSettings.js';
 import { parseCidr, parseIp } from '../util/ip.js';
 
 /** Boolean flags that also accept kube-proxy's `--flag=true|false` spelling. */
@@ -31,7 +31,7 @@ export function addNodeFlags(cmd: Command): Command {
     .option('--random-fully', 'the node iptables supports MASQUERADE --random-fully')
     .option('--no-random-fully', 'the node iptables lacks --random-fully (the default)')
     .option('--nfacct-counters <list>', "nfacct counters present on the node, comma-separated, or 'none' (default: both kube-proxy uses)")
-    .option('--ipvs-scheduler <name>', 'IPVS scheduler: rr (default), lc, dh, sh, mh, …')
+    .option('--ipvs-scheduler <name>', 'IPVS scheduler: rr (default), wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos')
     .option('--conntrack-tcp-be-liberal', 'the kernel has nf_conntrack_tcp_be_liberal set (no INVALID drop rule)')
     .option('--no-conntrack-tcp-be-liberal', 'nf_conntrack_tcp_be_liberal is not set (the default)');
 }
@@ -128,11 +128,16 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   }
   if (typeof o.randomFully === 'boolean') s.randomFully = o.randomFully;
   const nf = str('nfacctCounters');
-  if (nf !== undefined) s.nfacctCounters = nf.trim() === 'none' ? [] : list(nf);
+  if (nf !== undefined) {
+    const names = nf.trim() === 'none' ? [] : list(nf);
+    const known = [NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS];
+    for (const n of names) if (!known.includes(n)) bad('nfacct-counters', `${JSON.stringify(n)} is not a counter kube-proxy uses (${known.join(', ')}, or 'none')`);
+    s.nfacctCounters = names;
+  }
   if (typeof o.conntrackTcpBeLiberal === 'boolean') s.conntrackTCPBeLiberal = o.conntrackTcpBeLiberal;
   const sched = str('ipvsScheduler');
   if (sched !== undefined) {
-    if (!/^[a-z]{1,16}$/.test(sched)) bad('ipvs-scheduler', `${JSON.stringify(sched)} is not a scheduler name`);
+    if (!IPVS_SCHEDULERS.includes(sched)) bad('ipvs-scheduler', `${JSON.stringify(sched)} is not an IPVS scheduler (${IPVS_SCHEDULERS.join(', ')})`);
     else s.ipvsScheduler = sched;
   }
   return { settings: s, diagnostics };

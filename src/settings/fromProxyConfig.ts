@@ -2,7 +2,7 @@ import { FieldReader } from '../k8s/fieldReader.js';
 import type { RawObject } from '../input/rawObject.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseCidr, parseIp } from '../util/ip.js';
-import { DETECT_LOCAL_MODES, type NodeSettings } from './nodeSettings.js';
+import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, type NodeSettings } from './nodeSettings.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
@@ -77,7 +77,10 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
     s.nodePortAddresses = npa;
   }
   const scheduler = r.string(['ipvs', 'scheduler']);
-  if (scheduler) s.ipvsScheduler = scheduler;
+  if (scheduler) {
+    if (IPVS_SCHEDULERS.includes(scheduler)) s.ipvsScheduler = scheduler;
+    else r.report('KPC041', ['ipvs', 'scheduler'], `must be an IPVS scheduler (${IPVS_SCHEDULERS.join(', ')}), found ${JSON.stringify(scheduler)}`);
+  }
   const gates = r.mapping(['featureGates']);
   if (gates) {
     const fg: Record<string, boolean> = {};

@@ -3,6 +3,9 @@ import type { Family } from '../util/ip.js';
 export type DetectLocalMode = 'ClusterCIDR' | 'NodeCIDR' | 'BridgeInterface' | 'InterfaceNamePrefix';
 export const DETECT_LOCAL_MODES: readonly DetectLocalMode[] = ['ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'];
 
+/** The Linux kernel's IPVS schedulers: kube-proxy hands the name to the kernel, which refuses others. */
+export const IPVS_SCHEDULERS: readonly string[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
+
 /** nfacct counters kube-proxy creates; rules use them only when they exist on the node. */
 export const NFACCT_INVALID = 'ct_state_invalid_dropped_pkts';
 export const NFACCT_LOCALHOST_NODEPORTS = 'localhost_nps_accepted_pkts';

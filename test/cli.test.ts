@@ -161,6 +161,17 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    ['|', 'cm.yaml:11: error KPC041: KubeProxyConfiguration: iptables.masqueradeBit: must be between 0 and 31, found 40'],
+    ['|-', 'cm.yaml:11: error KPC041: KubeProxyConfiguration: iptables.masqueradeBit: must be between 0 and 31, found 40'],
+  ])('kproxy-compile ... --config CONFIGMAP (config.conf: %s) names the bad field at its line in the file', async (style, message) => {
+    const file = join(dir, 'cm.yaml');
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kube-proxy\n  namespace: kube-system\ndata:\n  config.conf: ${style}\n    apiVersion: kubeproxy.config.k8s.io/v1alpha1\n    kind: KubeProxyConfiguration\n    iptables:\n      masqueradeBit: 40\n`);
+    const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n').map((l) => l.replace(/^\S*\//, ''))).toEqual([message]);
+  });
+
   it('kproxy-compile ... --config FILE of another apiVersion (exit 2, at the field)', async () => {
     const file = join(dir, 'cfg-version.yaml');
     writeFileSync(file, 'apiVersion: kubeproxy.config.k8s.io/v1beta1\nkind: KubeProxyConfiguration\nmode: iptables\n');

@@ -27,11 +27,19 @@ async function readConfigFile(path: string, host: InputHost): Promise<{ configs:
   for (const o of objects) {
     if (o.value.kind === 'KubeProxyConfiguration') configs.push(o);
     else if (o.value.kind === 'ConfigMap' && o.value.data && typeof o.value.data === 'object') {
+      const lines = bytes.toString('utf8').split('\n');
       for (const [key, text] of Object.entries(o.value.data as Record<string, unknown>)) {
         if (typeof text !== 'string' || !/kind:\s*KubeProxyConfiguration/.test(text)) continue;
         const inner: RawObject[] = [];
-        decodeSource(`${path} (data.${key})`, Buffer.from(text), inner, diagnostics);
-        configs.push(...inner);
+        const found: Diagnostic[] = [];
+        // A literal block (`key: |`) keeps its lines: line L of the text is line L past the key's,
+        // so problems are named at the file's own line. Any other spelling names the data key.
+        const at = o.locate(['data', key]);
+        const literal = at !== undefined && /:\s*\|[-+0-9]*\s*(#.*)?$/.test(lines[at - 1] ?? '');
+        decodeSource(literal ? path : `${path} (data.${key})`, Buffer.from(text), inner, found);
+        const shift = (line: number | undefined) => (literal && line !== undefined ? line + at! : line);
+        for (const d of found) diagnostics.push(d.line === undefined ? d : { ...d, line: shift(d.line) });
+        for (const c of inner) configs.push({ ...c, locate: (field) => shift(c.locate(field)) });
       }
     }
   }

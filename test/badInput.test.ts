@@ -24,6 +24,14 @@ const CASES: readonly BadCase[] = [
   { name: 'YAML syntax error', file: 'apiVersion: v1\nkind: Service\nmetadata: {name: [x\n', errors: [/^in\.yaml:\d+: error KPC002: invalid YAML/] },
   { name: 'JSON syntax error', file: '{"apiVersion": "v1",\n "kind": "Service"\n "metadata": {}}', errors: [/^in\.yaml:3: error KPC002: invalid YAML/] },
   { name: 'JSON syntax error in a .json file', as: 'in.json', file: '{"apiVersion": "v1",\n "kind": "Service",\n "metadata": {"name": "x",}}', errors: [/^in\.json:3: error KPC002: invalid JSON: /] },
+  { name: 'a bad address in a block list of a list item', file: slice('addressType: IPv4\nendpoints:\n- addresses:\n  - 10.0.0.1\n  - 10.0.0.999\n  conditions:\n    ready: true\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:12: error KPC013: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[1\]: must be a valid IP address, found "10\.0\.0\.999"$/] },
+  {
+    name: 'a bad address in a JSON array, one item per line',
+    as: 'in.json',
+    file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1', '10.0.0.2', '10.0.0.999'] }], ports: [{ name: 'http', port: 8080 }] }] }, null, 2)}\n`,
+    // Line 21 holds "10.0.0.999" in that layout.
+    errors: [/^in\.json:21: error KPC013: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[2\]: must be a valid IP address/],
+  },
   { name: 'binary garbage', file: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0xff, 0xfe]), errors: [/^in\.yaml: error KPC003: .*binary/] },
   { name: 'invalid UTF-8', file: Buffer.from([0x6b, 0x69, 0x6e, 0x64, 0x3a, 0x20, 0xc3, 0x28]), errors: [/^in\.yaml: error KPC003: .*UTF-8/] },
   { name: 'a scalar document', file: 'just some text\n', errors: [/^in\.yaml:1: error KPC004: /] },

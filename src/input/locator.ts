@@ -81,13 +81,33 @@ export class Locator {
   /** The line of the index-th `- ` item of a block list whose key is on line `from`, up to line `to`. */
   private findItem(from: number, index: number, to: number): number {
     const lines = this.textLines ?? [];
+    // A flow list that ends its line (`"addresses": [`, as JSON printers write) has an item per line.
+    if (/\[\s*$/.test(lines[from] ?? '')) return this.findFlowItem(from, index, to);
     let indent = -1;
     let seen = -1;
-    for (let i = from; i < lines.length && i <= to; i++) {
+    // The list's key line (`- addresses:` in a list of mappings) is not one of its items.
+    const start = /:\s*(#.*)?$/.test(lines[from] ?? '') ? from + 1 : from;
+    for (let i = start; i < lines.length && i <= to; i++) {
       const m = /^(\s*)- /.exec(lines[i]) ?? /^(\s*)-$/.exec(lines[i]);
       if (!m) continue;
       if (indent < 0) indent = m[1].length;
       if (m[1].length !== indent) continue;
+      if (++seen === index) return i;
+    }
+    return from;
+  }
+
+  /** The line of the index-th item of a flow list opened at the end of line `from`: items start at one indent. */
+  private findFlowItem(from: number, index: number, to: number): number {
+    const lines = this.textLines ?? [];
+    let indent = -1;
+    let seen = -1;
+    for (let i = from + 1; i < lines.length && i <= to; i++) {
+      const m = /^(\s*)(\S)/.exec(lines[i]);
+      if (!m) continue;
+      if (indent < 0) indent = m[1].length;
+      if (m[1].length < indent) break;
+      if (m[1].length !== indent || m[2] === ']' || m[2] === '}') continue;
       if (++seen === index) return i;
     }
     return from;

@@ -632,3 +632,12 @@ describe('kproxy-compile diff with a dump that is not only a dump', () => {
     expect(JSON.parse(run.stdout).summary.chainsRemoved).toBeGreaterThan(0);
   });
 });
+
+describe('kproxy-compile diff MANIFESTS MANIFESTS without a node name', () => {
+  it('warns once that no endpoint is local, not once per side', async () => {
+    const shop = join(FIXTURES_DIR, 'demo', 'shop.yaml');
+    const run = await runCli(['diff', shop, shop]);
+    expect(run.code).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual(['<settings>: warning KPC032: no node name is set (--hostname-override, or a single Node object in the input): no endpoint counts as local to this node']);
+  });
+});

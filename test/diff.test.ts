@@ -641,3 +641,23 @@ describe('kproxy-compile diff MANIFESTS MANIFESTS without a node name', () => {
     expect(run.stderr.trim().split('\n')).toEqual(['<settings>: warning KPC032: no node name is set (--hostname-override, or a single Node object in the input): no endpoint counts as local to this node']);
   });
 });
+
+describe('kproxy-compile diff with a dump of the other IP family', () => {
+  const v6 = join(FIXTURES_DIR, 'ipv6');
+  const v6dump = join(v6, 'expected', 'save.txt');
+  const v4dump = join(FIXTURES_DIR, 'demo', 'expected', 'save.txt');
+  it.each([
+    [[v6, v6dump], /expected\/save\.txt: warning KPC053: holds IPv6 rules \(ip6tables-save output\?\) but is compared as IPv4: pass --family ipv6/],
+    [[v4dump, v6dump], /ipv6\/expected\/save\.txt: warning KPC053: holds IPv6 rules/],
+    [[join(FIXTURES_DIR, 'demo'), v4dump, '--family', 'ipv6'], /demo\/expected\/save\.txt: warning KPC053: holds IPv4 rules \(iptables-save output\?\) but is compared as IPv6: pass --family ipv4/],
+  ])('diff %j says which flag is missing', async (args, message) => {
+    const run = await runCli(['diff', ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('says nothing of the family when it matches', async () => {
+    const run = await runCli(['diff', join(FIXTURES_DIR, 'demo'), v4dump]);
+    expect(run.stderr).not.toMatch(/KPC053/);
+  });
+});

@@ -7,6 +7,7 @@ import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView, type NodeViewBase } from './loadNodeView.js';
+import { familyHint } from './familyHint.js';
 import { firstLine, readSideHead, readSideText, shownName, stdinOnce } from './sideInput.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
@@ -67,6 +68,8 @@ export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], aga
   if (rules ?? (await isRules(req, readStdin))) {
     const text = await readSideText(req.path, req.cwd, readStdin, diagnostics);
     if (text === undefined) return { diagnostics };
+    const hint = familyHint(text, req.common.family, shownName(req.path));
+    if (hint) diagnostics.push(hint);
     if (against) {
       const opts = { allChains: req.allChains };
       const remainder = setAsideAgreeing(text, against, opts);
@@ -138,7 +141,8 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
     const text = await readSideText(newReq.path, newReq.cwd, readStdin, diagnostics);
     if (text === undefined) return { a: old.side, diagnostics };
     const read = stateFromDumpText(text, shownName(newReq.path), { allChains: newReq.allChains }, oldState);
-    return { a: old.side, b: read.state ? { state: read.state } : undefined, diagnostics: read.diagnostics };
+    const hint = familyHint(text, newReq.common.family, shownName(newReq.path));
+    return { a: old.side, b: read.state ? { state: read.state } : undefined, diagnostics: hint ? [hint, ...read.diagnostics] : read.diagnostics };
   }
   const next = await loadSide(newReq, readStdin);
   return { a: old.side, b: next.side, diagnostics: [...old.diagnostics, ...next.diagnostics] };

@@ -28,6 +28,7 @@ export const CODES = {
   KPC042: { severity: 'warning', summary: 'the kube-proxy configuration has a field that is ignored here or by kube-proxy' },
   KPC050: { severity: 'error', summary: 'a rules dump is not valid iptables-save / iptables-restore text' },
   KPC052: { severity: 'error', summary: 'an ipvsadm or ipset dump is not valid' },
+  KPC053: { severity: 'warning', summary: 'a rules dump is of the other IP family than the one compared' },
   KPC060: { severity: 'error', summary: 'a churn timeline is invalid' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 

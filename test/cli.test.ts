@@ -172,6 +172,18 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.stderr.trim().split('\n').map((l) => l.replace(/^\S*\//, ''))).toEqual([message]);
   });
 
+  it.each([
+    [['--config', 'no-such-config.yaml'], /error KPC001: cannot read --config no-such-config\.yaml: no such file or directory$/m],
+    [['diff', 'no-such-dump.txt', '--new-format', 'rules'], /error KPC001: cannot read \S+: (no such file or directory|is a directory)$/m],
+    [['-o', '.'], /error KPC001: cannot write \.: is a directory$/m],
+  ])('kproxy-compile %j says why a file cannot be used in words, not an errno code', async (args, message) => {
+    const argv = args[0] === 'diff' ? ['diff', args[1], dir, ...args.slice(2)] : [manifestsOnly, '--hostname-override', 'node-a', ...args];
+    const run = await runCli(argv, { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\bE[A-Z]{3,}\b/);
+  });
+
   it('kproxy-compile ... --config FILE of another apiVersion (exit 2, at the field)', async () => {
     const file = join(dir, 'cfg-version.yaml');
     writeFileSync(file, 'apiVersion: kubeproxy.config.k8s.io/v1beta1\nkind: KubeProxyConfiguration\nmode: iptables\n');

@@ -8,6 +8,7 @@ import { loadNodeView } from './loadNodeView.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
 import { commonOptions } from './commonOptions.js';
 import { writeAtomically, type ChunkProducer } from './writeOutput.js';
+import { ioReason } from '../util/ioReason.js';
 
 const FORMATS = { iptables: ['save', 'restore', 'model'], ipvs: ['all', 'ipvsadm', 'ipset', 'restore', 'addresses', 'model'] } as const;
 
@@ -43,7 +44,7 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
     } catch (e) {
       // Only a failed write is the user's problem; anything else is a bug and propagates as one.
       if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
-      report(io, [diag('KPC001', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code}`, { file: opts.output })]);
+      report(io, [diag('KPC001', `cannot write ${opts.output}: ${ioReason(e)}`, { file: opts.output })]);
       return EXIT_USAGE;
     }
   } else if (typeof text === 'string') io.stdout(text);

@@ -9,6 +9,7 @@ import { compileState, type Compiled } from '../churn/churnStep.js';
 import { decodeTimeline } from '../churn/timeline.js';
 import type { CommonOptions } from './commonOptions.js';
 import { loadNodeView } from './loadNodeView.js';
+import { ioReason } from '../util/ioReason.js';
 
 export interface ChurnState {
   readonly name: string;
@@ -26,7 +27,7 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     try {
       bytes = await readFile(isAbsolute(file) ? file : join(host.cwd, file));
     } catch (e) {
-      return { diagnostics: [diag('KPC001', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file })] };
+      return { diagnostics: [diag('KPC001', `cannot read ${file}: ${ioReason(e)}`, { file })] };
     }
     const raws: RawObject[] = [];
     decodeSource(file, bytes, raws, diagnostics);

@@ -11,6 +11,7 @@ import type { Family } from '../util/ip.js';
 import { resolveSettings } from '../settings/resolveSettings.js';
 import { shownName } from './sideInput.js';
 import type { NodeSettings } from '../settings/nodeSettings.js';
+import { ioReason } from '../util/ioReason.js';
 
 /** Reads a --config file: a KubeProxyConfiguration, or the kube-proxy ConfigMap holding one. */
 async function readConfigFile(path: string, host: InputHost): Promise<{ configs: RawObject[]; diagnostics: Diagnostic[] }> {
@@ -20,7 +21,7 @@ async function readConfigFile(path: string, host: InputHost): Promise<{ configs:
   try {
     bytes = await readFile(isAbsolute(path) ? path : join(host.cwd, path));
   } catch (e) {
-    return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path })] };
+    return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${path}: ${ioReason(e)}`, { file: path })] };
   }
   decodeSource(path, bytes, objects, diagnostics);
   const configs: RawObject[] = [];

@@ -1,6 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { ioReason } from '../util/ioReason.js';
 import { join, relative, isAbsolute } from 'node:path';
 import type { YAMLException } from 'js-yaml';
 import { yaml } from './yaml.js';
@@ -56,16 +57,6 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
   return { objects, diagnostics };
 }
 
-function ioReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    case 'ELOOP': return 'too many symbolic links';
-    default: return code ?? String((e as Error)?.message ?? e);
-  }
-}
 
 /** A manifest-named entry that is not a plain file: read when it leads to a file, and when it leads nowhere, so the read names it and says why. */
 async function linksToFile(path: string): Promise<boolean> {

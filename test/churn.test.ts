@@ -105,3 +105,36 @@ describe('kproxy-compile churn --timeline: a step that names what its state does
     expect(JSON.parse(run.stdout).steps).toHaveLength(2);
   });
 });
+
+describe('kproxy-compile churn --timeline: one message per mistake', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'kpc-timeline-one-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const file = join(tmp, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('a step whose only event is misspelt: the unknown field alone, at its line', async () => {
+    const file = write('misspelt.yaml', `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n  - name: x\n    rolout: {service: shop/frontend}\n`);
+    const run = await runCli(['churn', '--timeline', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:6: error KPC060: Timeline: steps[0].rolout: unknown field: a step has name, scale, rollout, notReady, ready, deleteService`]);
+  });
+
+  it('a step with no event at all still says what a step must hold', async () => {
+    const file = write('empty-step.yaml', `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n  - name: x\n`);
+    const run = await runCli(['churn', '--timeline', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:5: error KPC060: Timeline: steps[0]: must hold exactly one of scale, rollout, notReady, ready, deleteService`]);
+  });
+
+  it('a start that does not exist: named at the timeline\'s start line, relative path resolved beside it, no settings warning', async () => {
+    const file = write('nostart.yaml', 'apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: no-such-state\nsteps:\n  - deleteService: shop/frontend\n');
+    const run = await runCli(['churn', '--timeline', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:3: error KPC001: Timeline: start: cannot read no-such-state (${join(tmp, 'no-such-state')}): no such file or directory`]);
+  });
+});

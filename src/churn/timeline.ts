@@ -36,9 +36,16 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
 export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, 'Timeline');
   if (raw.value.kind !== 'Timeline') r.report('KPC060', ['kind'], 'must be Timeline');
-  const unknown = (path: (string | number)[], value: Readonly<Record<string, unknown>> | undefined, part: string) => {
+  /** Reports each field `part` does not have; returns how many there were. */
+  const unknown = (path: (string | number)[], value: Readonly<Record<string, unknown>> | undefined, part: string): number => {
     const known = FIELDS[part];
-    for (const key of Object.keys(value ?? {})) if (!known.includes(key)) r.report('KPC060', [...path, key], `unknown field: ${part === 'timeline' || part === 'step' ? `a ${part}` : part} has ${known.join(', ')}`);
+    let n = 0;
+    for (const key of Object.keys(value ?? {})) {
+      if (known.includes(key)) continue;
+      r.report('KPC060', [...path, key], `unknown field: ${part === 'timeline' || part === 'step' ? `a ${part}` : part} has ${known.join(', ')}`);
+      n++;
+    }
+    return n;
   };
   unknown([], raw.value, 'timeline');
   const start = r.string(['start'], true);
@@ -53,8 +60,10 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
   list.forEach((_, i) => {
     const base = ['steps', i];
     const item = r.mapping(base) ?? {};
-    unknown(base, item, 'step');
+    const strangers = unknown(base, item, 'step');
     const kinds = EVENTS.filter((k) => k in item);
+    // A step whose only event is misspelt has had its one message (the unknown field).
+    if (kinds.length === 0 && strangers > 0) return;
     if (kinds.length !== 1) { r.report('KPC060', base, `must hold exactly one of ${EVENTS.join(', ')}`); return; }
     const kind = kinds[0];
     let event: TimelineEvent | undefined;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, type InputHost } from '../input/readInputs.js';
@@ -37,6 +37,12 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     if (errors() || !t.timeline) return { diagnostics };
     // `start` is relative to the timeline file, unless absolute.
     const start = isAbsolute(t.timeline.start) ? t.timeline.start : join(dirname(file), t.timeline.start);
+    // A start that cannot be read is the timeline's mistake: named at its `start:` line.
+    const missing = await stat(isAbsolute(start) ? start : join(host.cwd, start)).then(() => undefined, (e: unknown) => ioReason(e));
+    if (missing) {
+      const shown = start === t.timeline.start ? start : `${t.timeline.start} (${start})`;
+      return { diagnostics: [diag('KPC001', `cannot read ${shown}: ${missing}`, { file, line: raws[0].locate(['start']), object: 'Timeline', field: 'start' })] };
+    }
     const view = await loadNodeView({ paths: [start], ...options }, host);
     diagnostics.push(...view.diagnostics);
     if (errors() || !view.model || !view.cluster || !view.settings) return { diagnostics };

@@ -198,6 +198,12 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/warning KPC032: no node name is set/);
   });
+
+  it('kproxy-compile MISSING-PATH (no node name either): the read error alone, no settings warning beside it', async () => {
+    const run = await runCli([join(FIXTURES_DIR, 'no-such-fixture')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([`${join(FIXTURES_DIR, 'no-such-fixture')}: error KPC001: cannot read ${join(FIXTURES_DIR, 'no-such-fixture')}: no such file or directory`]);
+  });
 });
 
 describe('-o FILE writes through what is at the path', () => {

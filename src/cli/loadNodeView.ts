@@ -103,7 +103,10 @@ export async function loadNodeView(req: NodeViewRequest, host: InputHost, share?
     configs.push(...c.configs);
   }
   const resolved = resolveSettings({ ...req.flags, family: req.family }, configs, decoded.cluster.nodes, req.backend);
-  diagnostics.push(...resolved.diagnostics);
+  // Once the input has failed, a warning about the settings it did not get to give (say, no node
+  // name, which a Node object in the input can set) is noise beside the errors.
+  const inputFailed = hasErrors(diagnostics);
+  diagnostics.push(...(inputFailed ? resolved.diagnostics.filter((d) => d.severity === 'error') : resolved.diagnostics));
   if (hasErrors(diagnostics)) return { diagnostics };
   const built = buildModel(decoded.cluster, resolved.settings, { reuse: share?.from?.model, record: share?.record });
   diagnostics.push(...built.diagnostics);

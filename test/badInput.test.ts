@@ -121,9 +121,18 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     writeFileSync(join(caseDir, 'in.yaml'), slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\nports:\n- name: http\n  port: 8080\n'));
     const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/warning KPC030: EndpointSlice shop\/web-abc: belongs to Service shop\/web, which is not in the input/);
+    expect(run.stderr.trim().split('\n')).toEqual(['in.yaml:7: warning KPC030: EndpointSlice shop/web-abc: metadata.labels.kubernetes.io/service-name: belongs to Service shop/web, which is not in the input; its endpoints are unused']);
     expect(run.stdout).not.toContain('10.0.0.1');
     expect(run.stdout).toContain(':KUBE-SERVICES - [0:0]');
+  });
+
+  it('kproxy-compile in.yaml (a slice without a service-name label is a warning at its metadata line)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'warn-'));
+    writeFileSync(join(caseDir, 'in.yaml'), 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-abc\n  namespace: shop\naddressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\n');
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual(['in.yaml:3: warning KPC031: EndpointSlice shop/web-abc: metadata.labels: has no kubernetes.io/service-name label; kube-proxy ignores it']);
+    expect(run.stdout).not.toContain('10.0.0.1');
   });
 
   it('kproxy-compile in.yaml (other kinds are skipped with one note per kind)', async () => {

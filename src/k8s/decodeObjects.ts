@@ -25,6 +25,25 @@ export interface DecodeOptions {
 }
 
 /**
+ * Slices kube-proxy ignores (no service-name label, or a Service the input lacks): a warning each,
+ * at the label's line in the slice's own file (a slice shared with another load names its origin).
+ */
+function unclaimedSlices(services: readonly Service[], slices: readonly EndpointSlice[], raws: readonly RawObject[], diagnostics: Diagnostic[]): void {
+  const names = new Set(services.map((x) => `${x.namespace}/${x.name}`));
+  slices.forEach((slice, i) => {
+    if (slice.serviceName !== '' && names.has(`${slice.namespace}/${slice.serviceName}`)) return;
+    const raw = raws[i];
+    const object = `EndpointSlice ${slice.namespace}/${slice.name}`;
+    if (slice.serviceName === '') {
+      diagnostics.push(diag('KPC031', 'has no kubernetes.io/service-name label; kube-proxy ignores it', { file: raw.file, line: raw.locate(['metadata']) ?? raw.locate([]), object, field: 'metadata.labels' }));
+    } else {
+      const line = raw.locate(['metadata', 'labels', 'kubernetes.io/service-name']) ?? raw.locate([]);
+      diagnostics.push(diag('KPC030', `belongs to Service ${slice.namespace}/${slice.serviceName}, which is not in the input; its endpoints are unused`, { file: raw.file, line, object, field: 'metadata.labels.kubernetes.io/service-name' }));
+    }
+  });
+}
+
+/**
  * Decodes and validates raw objects; other kinds are skipped with one note per kind. An item with
  * a twin takes the twin's objects as they are, so what is reused is also shared (a diff then
  * sees an unchanged Service as the same object on both sides).
@@ -53,9 +72,12 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     if (clean) opts.record?.set(raw, { service });
     if (!duplicate(`svc/${service.namespace}/${service.name}`, raw, `Service ${service.namespace}/${service.name}`)) services.push(service);
   };
+  const sliceRaws: RawObject[] = [];
   const addSlice = (slice: EndpointSlice, raw: RawObject, clean = true): void => {
     if (clean) opts.record?.set(raw, { slice });
-    if (!duplicate(`eps/${slice.namespace}/${slice.name}`, raw, `EndpointSlice ${slice.namespace}/${slice.name}`)) slices.push(slice);
+    if (duplicate(`eps/${slice.namespace}/${slice.name}`, raw, `EndpointSlice ${slice.namespace}/${slice.name}`)) return;
+    slices.push(slice);
+    sliceRaws.push(raw);
   };
 
   for (const raw of objects) {
@@ -98,6 +120,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       skipped.set(k, (skipped.get(k) ?? 0) + 1);
     }
   }
+  unclaimedSlices(services, slices, sliceRaws, diagnostics);
   for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));
   return { cluster: { services, slices, nodes, proxyConfigs }, diagnostics };
 }

@@ -122,7 +122,7 @@ const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === 
 
 /**
  * Resolves Services and EndpointSlices into the node's view for one IP family: the only input the
- * backends read. Warnings (slices without a Service…) come back as diagnostics.
+ * backends read. Warnings (settings the model cannot use…) come back as diagnostics.
  */
 export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly reuse?: ModelReuse; readonly record?: boolean } = {}): { model: NodeModel; diagnostics: Diagnostic[]; reuse?: ModelReuse } {
   const diagnostics: Diagnostic[] = [];
@@ -134,12 +134,6 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
   const zone = s.nodeLabels[ZONE_LABEL] ?? '';
   const ipModeGate = gateEnabled(s, 'LoadBalancerIPMode');
   const nodeIP = ipsOfFamily(s.nodeIPs, family)[0] ?? '';
-
-  const serviceNames = new Set(cluster.services.map((x) => `${x.namespace}/${x.name}`));
-  for (const slice of cluster.slices) {
-    if (slice.serviceName === '') diagnostics.push(diag('KPC031', 'has no kubernetes.io/service-name label; kube-proxy ignores it', { object: `EndpointSlice ${slice.namespace}/${slice.name}`, file: slice.origin }));
-    else if (!serviceNames.has(`${slice.namespace}/${slice.serviceName}`)) diagnostics.push(diag('KPC030', `belongs to Service ${slice.namespace}/${slice.serviceName}, which is not in the input; its endpoints are unused`, { object: `EndpointSlice ${slice.namespace}/${slice.name}`, file: slice.origin }));
-  }
 
   const servicePorts: ServicePort[] = [];
   const services = sortedBy(cluster.services, (x) => `${x.namespace}/${x.name}`);

@@ -136,6 +136,9 @@ function variants(slice: Record<string, unknown>, rnd: () => number): string[] {
   return out;
 }
 
+/** Decoded alone, a slice has no Service to belong to: that warning is not about its decoding. */
+const decoderDiagnostics = (ds: readonly Diagnostic[]) => ds.filter((d) => d.code !== 'KPC030' && d.code !== 'KPC031');
+
 describe('jsonEndpointSlice', () => {
   it('reads every EndpointSlice (and thousands of variants) to what JSON.parse and the ordinary decoder give, or leaves it to them', () => {
     const slices = ITEMS.filter((o) => o.kind === 'EndpointSlice');
@@ -151,12 +154,12 @@ describe('jsonEndpointSlice', () => {
         if (!fast) { left++; return; }
         read++;
         if (v === 0) plainRead++;
-        expect(ordinary.diagnostics, text).toEqual([]);
+        expect(decoderDiagnostics(ordinary.diagnostics), text).toEqual([]);
         expect(ordinary.cluster.slices, text).toEqual([fast]);
       });
     }
     // The common case is read directly: every fixture slice the ordinary decoder reads cleanly.
-    const clean = slices.filter((s) => decodeObjects([{ value: s, file: 'f.json', locate: () => 1 }]).diagnostics.length === 0);
+    const clean = slices.filter((s) => decoderDiagnostics(decodeObjects([{ value: s, file: 'f.json', locate: () => 1 }]).diagnostics).length === 0);
     expect(plainRead).toBe(clean.length);
     expect(read).toBeGreaterThan(1000);
     expect(left).toBeGreaterThan(1000);

@@ -661,3 +661,40 @@ describe('kproxy-compile diff with a dump of the other IP family', () => {
     expect(run.stderr).not.toMatch(/KPC053/);
   });
 });
+
+describe('kproxy-compile diff MANIFESTS PAYLOAD (a restore payload shows no built-in chains)', () => {
+  const fixtures = listFixtures().filter((x) => x.backend === 'iptables' && existsSync(join(x.dir, 'expected', 'restore.txt')));
+
+  it('every fixture against its own restore golden: no differences (the base jumps are not in a payload to compare)', async () => {
+    expect(fixtures.length).toBeGreaterThan(10);
+    for (const f of fixtures) {
+      const run = await runCli(['diff', f.dir, join(f.dir, 'expected', 'restore.txt'), ...f.args, '--output', 'json']);
+      expect(run.code, `${f.name}: ${run.stderr}`).toBe(0);
+      expect(JSON.parse(run.stdout).changes, f.name).toEqual([]);
+    }
+  });
+
+  it('a payload still differs where its kube-proxy chains do, and a save dump still has its base jumps compared', async () => {
+    const demo = join(FIXTURES_DIR, 'demo');
+    const args = listFixtures().find((x) => x.name === 'demo')!.args;
+    const golden = readFileSync(join(demo, 'expected', 'restore.txt'), 'utf8');
+    const sep = golden.split('\n').find((l) => l.startsWith('-A KUBE-SEP-') && l.includes('DNAT'))!;
+    const edited = join(tmp, 'demo-payload-edited.txt');
+    writeFileSync(edited, golden.replace(`${sep}\n`, ''));
+    const run = await runCli(['diff', demo, edited, ...args, '--output', 'json']);
+    expect(run.code).toBe(1);
+    // Changes are spelled as iptables-save prints the rule: the save golden's line for that DNAT.
+    const save = readFileSync(join(demo, 'expected', 'save.txt'), 'utf8');
+    const chain = sep.split(' ')[1];
+    const saved = save.split('\n').filter((l) => l.startsWith(`-A ${chain} `) && l.includes('DNAT'));
+    expect(saved).toHaveLength(1);
+    expect(JSON.parse(run.stdout).changes.map((c: { type: string; rule: string }) => `${c.type} ${c.rule}`)).toEqual([`rule-removed ${saved[0]}`]);
+    const jump = '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES';
+    expect(save).toContain(`${jump}\n`);
+    const cut = join(tmp, 'demo-save-no-jump.txt');
+    writeFileSync(cut, save.replace(`${jump}\n`, ''));
+    const run2 = await runCli(['diff', demo, cut, ...args, '--output', 'json']);
+    expect(run2.code).toBe(1);
+    expect(JSON.parse(run2.stdout).changes.map((c: { type: string; rule: string }) => `${c.type} ${c.rule}`)).toEqual([`rule-removed ${jump}`]);
+  });
+});

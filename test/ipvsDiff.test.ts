@@ -175,3 +175,66 @@ describe('kproxy-compile diff --backend ipvs: a side on standard input, and wher
     }
   });
 });
+
+describe('kproxy-compile diff --backend ipvs MANIFESTS IPTABLES-SAVE (a node\'s whole tables)', () => {
+  // The golden's payload as a node's iptables-save shows it: built-in chains declared, and the
+  // jumps kube-proxy's IPVS mode prepends to them in the order of its jump list (so, per chain,
+  // last ensured first).
+  const payload = (() => {
+    const golden = readFileSync(join(demo, 'expected', 'ipvs.txt'), 'utf8');
+    return golden.slice(golden.indexOf('# iptables-restore\n') + '# iptables-restore\n'.length, golden.indexOf('# kube-ipvs0 addresses'));
+  })();
+  const JUMPS: Record<string, { chains: string[]; rules: string[] }> = {
+    nat: {
+      chains: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+      rules: [
+        '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+      ],
+    },
+    filter: {
+      chains: ['INPUT', 'FORWARD', 'OUTPUT'],
+      rules: [
+        '-A INPUT -m comment --comment "kubernetes ipvs access filter" -j KUBE-IPVS-FILTER',
+        '-A INPUT -m comment --comment "kube-proxy firewall rules" -j KUBE-PROXY-FIREWALL',
+        '-A INPUT -m comment --comment "kubernetes health check rules" -j KUBE-NODE-PORT',
+        '-A FORWARD -m comment --comment "kube-proxy firewall rules" -j KUBE-PROXY-FIREWALL',
+        '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+        '-A OUTPUT -m comment --comment "kubernetes ipvs access filter" -j KUBE-IPVS-OUT-FILTER',
+      ],
+    },
+  };
+  const nodeSave = (drop?: string) => {
+    let text = payload;
+    for (const [table, { chains, rules }] of Object.entries(JUMPS)) {
+      const at = text.indexOf(`*${table}\n`) + table.length + 2;
+      text = `${text.slice(0, at)}${chains.map((c) => `:${c} ACCEPT [0:0]\n`).join('')}${text.slice(at)}`;
+      const commit = text.indexOf('COMMIT\n', at);
+      text = `${text.slice(0, commit)}${rules.filter((r) => r !== drop).map((r) => `${r}\n`).join('')}${text.slice(commit)}`;
+    }
+    return text;
+  };
+
+  it('the payload alone (as --format all carries it): no differences', async () => {
+    const file = join(tmp, 'ipvs-payload.txt');
+    writeFileSync(file, payload);
+    const run = await runCli(['diff', demo, file, '--backend', 'ipvs', '--output', 'json']);
+    expect(JSON.parse(run.stdout).changes).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  it('the node\'s save view with every jump: no differences; without one jump: exactly that rule', async () => {
+    const whole = join(tmp, 'ipvs-node-save.txt');
+    writeFileSync(whole, nodeSave());
+    const same = await runCli(['diff', demo, whole, '--backend', 'ipvs', '--output', 'json']);
+    expect(JSON.parse(same.stdout).changes).toEqual([]);
+    expect(same.code).toBe(0);
+    const dropped = JUMPS.filter.rules[0];
+    const cut = join(tmp, 'ipvs-node-save-cut.txt');
+    writeFileSync(cut, nodeSave(dropped));
+    const run = await runCli(['diff', demo, cut, '--backend', 'ipvs', '--output', 'json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).changes).toEqual([{ type: 'rule-removed', table: 'filter', chain: 'INPUT', rule: dropped, position: 1 }]);
+  });
+});

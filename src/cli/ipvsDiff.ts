@@ -4,7 +4,7 @@ import { parseIptables } from '../backends/iptables/parseIptables.js';
 import { lowerIpvs } from '../backends/ipvs/lowerIpvs.js';
 import { parseIpset, parseIpvsadm } from '../backends/ipvs/parseIpvs.js';
 import { diffIpvs, type IpvsChange, type IpvsSide } from '../diff/diffIpvs.js';
-import { chainsLeftOut, stateFromDump } from '../diff/ruleState.js';
+import { chainsLeftOut, stateFromDump, stateFromRuleset } from '../diff/ruleState.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
@@ -71,8 +71,8 @@ export async function loadIpvsSide(path: string, forced: string, options: Common
     diagnostics.push(...view.diagnostics);
     if (!view.model) return undefined;
     const s = lowerIpvs(view.model);
-    const iptables = stateFromDump({ tables: s.iptables.payload.map((t) => ({ name: t.name, chains: t.chains.map((name) => ({ name, policy: '-' })), rules: t.rules, deleted: [] })) }, s.family);
-    return { servers: s.virtualServers, sets: s.ipsets, iptables };
+    // As a node's iptables-save shows them: the payload plus the jumps from the built-in chains.
+    return { servers: s.virtualServers, sets: s.ipsets, iptables: stateFromRuleset(s.iptables) };
   }
   const text = await readSideText(path, cwd, readStdin, diagnostics);
   if (text === undefined) return undefined;

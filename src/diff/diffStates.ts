@@ -76,6 +76,12 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
     if (a === b) continue;
     const table = (a ?? b)!.table;
     const chain = (a ?? b)!.name;
+    // Against a restore payload, what lies outside it (built-in chains, chains the kubelet makes)
+    // is not there to compare.
+    if (!oldState.wholeTables || !newState.wholeTables) {
+      if (isBuiltinChain(table, chain)) continue;
+      if ((!a && newState.outside?.has(key)) || (!b && oldState.outside?.has(key))) continue;
+    }
     // A built-in chain always exists: on the side without it, it holds no rule (of those compared).
     if (isBuiltinChain(table, chain)) {
       a ??= { table, name: chain, keys: [], rules: [] };

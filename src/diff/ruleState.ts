@@ -18,6 +18,19 @@ export interface ChainState {
 export interface RuleState {
   readonly family: 'IPv4' | 'IPv6';
   readonly chains: ReadonlyMap<string, ChainState>;
+  /**
+   * Whether this side shows the node's whole tables: an iptables-save dump declares the built-in
+   * chains in every table. A restore payload (kube-proxy's, or `--format restore`) declares none:
+   * it says nothing about the jumps from them, nor about chains made outside the payload.
+   */
+  readonly wholeTables: boolean;
+  /** Chains (`table/chain`) this side has from outside kube-proxy's payload (the kubelet's KUBE-FIREWALL…). */
+  readonly outside?: ReadonlySet<string>;
+}
+
+/** Whether any table of a dump declares (or writes to) a built-in chain: a save dump, not a payload. */
+function showsBuiltins(tables: Dump['tables']): boolean {
+  return tables.some((t) => t.chains.some((c) => isBuiltinChain(t.name, c.name)) || t.rules.some((r) => isBuiltinChain(t.name, r.chain)));
 }
 
 /**
@@ -117,7 +130,7 @@ export function stateFromDump(dump: Dump, family: 'IPv4' | 'IPv6', opts: StateOp
     }
     addTable(chains, t.name, byChain, family === 'IPv6', opts);
   }
-  return { family, chains };
+  return { family, chains, wholeTables: showsBuiltins(dump.tables) };
 }
 
 /**
@@ -143,7 +156,9 @@ export function stateFromRuleset(rs: Ruleset, opts: StateOptions = {}): RuleStat
     for (const r of t?.rules ?? []) byChain.get(r.chain)?.push(r);
     addTable(chains, table, byChain, rs.family === 'IPv6', opts);
   }
-  return { family: rs.family, chains };
+  const outside = new Set<string>();
+  for (const e of rs.extraChains) if (!rs.payload.some((t) => t.name === e.table && t.chains.includes(e.chain))) outside.add(`${e.table}/${e.chain}`);
+  return { family: rs.family, chains, wholeTables: true, outside };
 }
 
 /** True when a chain's lines, as they stand, are exactly the keys of `ref`. */
@@ -230,5 +245,5 @@ export function stateFromDumpText(text: string, file: string, opts: StateOptions
   }
   // Problems in set-aside lines would come out of line order: the plain read reports them.
   if (late.length) return plain();
-  return { state: { family: reference.family, chains }, diagnostics: parsed.diagnostics };
+  return { state: { family: reference.family, chains, wholeTables: showsBuiltins(parsed.dump.tables) }, diagnostics: parsed.diagnostics };
 }

@@ -28,6 +28,14 @@ describe('parseIptables round trip: render(parse(x)) == x', () => {
   it.each([
     ['-A X -m comment --comment "unterminated', /KPC050: unterminated quote/],
     ['-I X 1 -j ACCEPT', /KPC050: expected -A CHAIN/],
+    // Values iptables itself refuses: iptables-restore would not load these lines.
+    ['-A X -m statistic --mode random --probability abc -j ACCEPT', /KPC050: --probability "abc" is not a number from 0 to 1/],
+    ['-A X -m statistic --mode random --probability NaN -j ACCEPT', /KPC050: --probability "NaN" is not a number from 0 to 1/],
+    ['-A X -m statistic --mode random --probability 2.5 -j ACCEPT', /KPC050: --probability "2.5" is not a number from 0 to 1/],
+    ['-A X -d 10.96.10.300/32 -j ACCEPT', /KPC050: -d "10.96.10.300\/32" is not a valid address or CIDR/],
+    ['-A X ! -s 10.0.0.0/33 -j ACCEPT', /KPC050: -s "10.0.0.0\/33" is not a valid address or CIDR/],
+    ['-A X -p tcp -m tcp --dport 99999 -j ACCEPT', /KPC050: --dport 99999 is not a port \(0-65535\)/],
+    ['-A X -j', /KPC050: -j needs a value/],
   ])('reports %j with its line', (rule, message) => {
     const { dump, diagnostics } = parseIptables(`*filter\n:X - [0:0]\n${rule}\nCOMMIT\n`, 'dump.txt');
     expect(dump).toBeUndefined();
@@ -62,6 +70,9 @@ describe('parseIptables keeps a rule it cannot spell back exactly as its text', 
     ['-A X -j CONNMARK --set-xmark 0x4000/0x4000', '-j CONNMARK --set-xmark 0x4000/0x4000'],
     ['-A X -m commentx --comment "a b" -j Y', '-m commentx --comment "a b" -j Y'],
     ['-A X -m comment --comment plain -j Y --to-destination x', '-m comment --comment plain -j Y --to-destination x'],
+    // Values iptables takes but kube-proxy never writes: a host name, a port range.
+    ['-A X -s gateway.local -j ACCEPT', '-s gateway.local -j ACCEPT'],
+    ['-A X -p tcp -m tcp --dport 80:90 -j ACCEPT', '-p tcp -m tcp --dport 80:90 -j ACCEPT'],
   ])('%s', (rule, text) => {
     const r = read(rule);
     expect(r.opaque).toBe(text);

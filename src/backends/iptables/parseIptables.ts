@@ -2,6 +2,7 @@ import { diag, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Match, Rule, TableName, Target } from '../../ir/iptables.js';
 import { opaqueRule, spellsBack } from './opaqueRule.js';
 import { tokenize } from './tokenize.js';
+import { parseCidr, parseIp } from '../../util/ip.js';
 
 export { tokenize };
 
@@ -19,7 +20,29 @@ export interface Dump {
 
 const MARK = /^(0x[0-9a-fA-F]+|[0-9]+)(?:\/(0x[0-9a-fA-F]+|[0-9]+))?$/;
 
+/** A rule outside kube-proxy's vocabulary (another program's): kept as its text. */
 class RuleError extends Error {}
+/** A value iptables itself refuses (iptables-restore would not load the line): a KPC050. */
+class BadValue extends Error {}
+
+const PROBABILITY = /^(0(\.[0-9]*)?|1(\.0*)?|\.[0-9]+)$/;
+/** Looks like an address (or address/prefix) rather than a host name iptables would resolve. */
+const ADDRESS_LIKE = /^[0-9a-fA-F:.]+(\/[0-9]+)?$/;
+
+/** An -s/-d value: an address as iptables-save prints one must be a valid one. */
+function checkedAddress(what: string, value: string): string {
+  if (!ADDRESS_LIKE.test(value) || !/[.:]/.test(value)) throw new RuleError(`${what} ${value} is not an address`);
+  if (!(value.includes('/') ? parseCidr(value) : parseIp(value))) throw new BadValue(`${what} ${JSON.stringify(value)} is not a valid address or CIDR`);
+  return value;
+}
+
+/** A --dport value: a port number (a range, a service name: another program's rule). */
+function checkedPort(value: string): number {
+  if (!/^[0-9]+$/.test(value)) throw new RuleError(`--dport ${value}`);
+  const port = Number(value);
+  if (port > 65535) throw new BadValue(`--dport ${value} is not a port (0-65535)`);
+  return port;
+}
 
 /** Parses the arguments after `-A CHAIN` (args from index `from` on) into typed matches and a target. */
 export function parseRuleArgs(chain: string, args: readonly string[], from = 0): Rule {
@@ -31,7 +54,7 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
   let pendingProto: { proto: 'tcp' | 'udp' | 'sctp'; at: number } | undefined;
   let i = from;
   const next = (what: string): string => {
-    if (i >= args.length) throw new RuleError(`${what} needs a value`);
+    if (i >= args.length) throw new BadValue(`${what} needs a value`);
     return args[i++];
   };
   const neg = () => { const n = negate; negate = false; return n ? { negate: true as const } : {}; };
@@ -39,8 +62,8 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
     const a = args[i++];
     switch (a) {
       case '!': negate = true; break;
-      case '-s': case '--source': matches.push({ kind: 'src', addr: next(a), ...neg() }); break;
-      case '-d': case '--destination': matches.push({ kind: 'dst', addr: next(a), ...neg() }); break;
+      case '-s': case '--source': matches.push({ kind: 'src', addr: checkedAddress(a, next(a)), ...neg() }); break;
+      case '-d': case '--destination': matches.push({ kind: 'dst', addr: checkedAddress(a, next(a)), ...neg() }); break;
       case '-i': case '--in-interface': matches.push({ kind: 'inIface', name: next(a), ...neg() }); break;
       case '-p': case '--protocol': {
         const p = next(a);
@@ -56,7 +79,7 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
         }
         break;
       }
-      case '--dport': case '--destination-port': matches.push({ kind: 'dport', port: Number(next(a)) }); break;
+      case '--dport': case '--destination-port': matches.push({ kind: 'dport', port: checkedPort(next(a)) }); break;
       case '--comment': matches.push({ kind: 'comment', text: next(a) }); break;
       case '--src-type': matches.push({ kind: 'addrtype', dir: 'src', type: next(a) as 'LOCAL', ...neg() }); break;
       case '--dst-type': matches.push({ kind: 'addrtype', dir: 'dst', type: next(a) as 'LOCAL', ...neg() }); break;
@@ -91,7 +114,12 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
         break;
       }
       case '--mode': if (next(a) !== 'random') throw new RuleError('only --mode random is supported'); break;
-      case '--probability': matches.push({ kind: 'statistic', probability: next(a) }); break;
+      case '--probability': {
+        const p = next(a);
+        if (!PROBABILITY.test(p)) throw new BadValue(`--probability ${JSON.stringify(p)} is not a number from 0 to 1`);
+        matches.push({ kind: 'statistic', probability: p });
+        break;
+      }
       case '--nfacct-name': matches.push({ kind: 'nfacct', name: next(a) }); break;
       case '--match-set': { const name = next(a); matches.push({ kind: 'set', name, dirs: next(a), ...neg() }); break; }
       case '-j': case '--jump': {
@@ -157,6 +185,7 @@ export function parseRuleLine(line: string, file: string, lineNumber: number, di
   try {
     rule = parseRuleArgs(tokens[1], tokens, 2);
   } catch (e) {
+    if (e instanceof BadValue) { diagnostics.push(diag('KPC050', e.message, { file, line: lineNumber })); return undefined; }
     if (!(e instanceof RuleError)) throw e;
     return opaqueRule(tokens[1], tokens, 2);
   }

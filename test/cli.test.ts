@@ -63,6 +63,12 @@ describe('command line', () => {
     [['--ipvs-scheduler', 'xyz'], /--ipvs-scheduler: "xyz" is not an IPVS scheduler \(rr, wrr, lc/],
     [['--output', 'json'], /-o\/--output takes a file path, found "json": the output is chosen with --format \(save, restore, model\); write \.\/json for a file of that name/],
     [['-o', 'restore'], /-o\/--output takes a file path, found "restore"/],
+    // An interface name goes into rule text: nothing but a name's characters may get there.
+    [['--detect-local-mode', 'InterfaceNamePrefix', '--pod-interface-name-prefix', 'veth\n-A INPUT -j ACCEPT'], /--pod-interface-name-prefix: "veth\\n-A INPUT -j ACCEPT" is not an interface name/],
+    [['--detect-local-mode', 'BridgeInterface', '--pod-bridge-interface', 'br0\n*filter'], /--pod-bridge-interface: "br0\\n\*filter" is not an interface name/],
+    [['--detect-local-mode', 'BridgeInterface', '--pod-bridge-interface', 'a b'], /--pod-bridge-interface: "a b" is not an interface name/],
+    [['--detect-local-mode', 'BridgeInterface', '--pod-bridge-interface', 'abcdefghijklmnop'], /--pod-bridge-interface: "abcdefghijklmnop" is longer than 15 characters/],
+    [['--detect-local-mode', 'InterfaceNamePrefix', '--pod-interface-name-prefix', 'abcdefghijklmno'], /--pod-interface-name-prefix: "abcdefghijklmno" is longer than 14 characters/],
   ])('kproxy-compile DIR %j (exits 2 with a usage message)', async (extra, message) => {
     const run = await runCli([overall, ...extra], { cwd: dir });
     expect(run.code).toBe(2);
@@ -152,6 +158,8 @@ describe('node settings from --config, input objects and flags', () => {
     ['mode: ""\n', ['--backend', 'ipvs'], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is iptables, but these rules are compiled for --backend ipvs/],
     ['mode: nftables\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is nftables, which is not compiled yet/],
     ['clusterCidr: 10.0.0.0/8\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: clusterCidr: is not a field of KubeProxyConfiguration and is ignored/],
+    ['detectLocalMode: BridgeInterface\ndetectLocal:\n  bridgeInterface: "br0 -j ACCEPT"\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.bridgeInterface: "br0 -j ACCEPT" is not an interface name/],
+    ['detectLocalMode: InterfaceNamePrefix\ndetectLocal:\n  interfaceNamePrefix: \'veth"\'\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.interfaceNamePrefix: "veth\\"" is not an interface name/],
   ])('kproxy-compile ... --config FILE with %j %j', async (extra, args, code, message) => {
     const file = join(dir, 'cfg.yaml');
     writeFileSync(file, `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${extra}`);

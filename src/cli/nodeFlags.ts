@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS, type NodeSettings } from '../settings/nodeSettings.js';
 import { parseCidr, parseIp } from '../util/ip.js';
+import { interfaceNameProblem } from '../settings/interfaceNameProblem.js';
 
 /** Boolean flags that also accept kube-proxy's `--flag=true|false` spelling. */
 export const BOOLEAN_FLAGS = ['masquerade-all', 'iptables-localhost-nodeports', 'random-fully', 'conntrack-tcp-be-liberal'] as const;
@@ -90,8 +91,13 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
     if ((DETECT_LOCAL_MODES as readonly string[]).includes(mode)) s.detectLocalMode = mode as NodeSettings['detectLocalMode'];
     else bad('detect-local-mode', `must be one of ${DETECT_LOCAL_MODES.join(', ')}, found ${JSON.stringify(mode)}`);
   }
-  if (str('podBridgeInterface') !== undefined) s.bridgeInterface = str('podBridgeInterface')!;
-  if (str('podInterfaceNamePrefix') !== undefined) s.interfaceNamePrefix = str('podInterfaceNamePrefix')!;
+  for (const [key, flag, field, asPrefix] of [['podBridgeInterface', 'pod-bridge-interface', 'bridgeInterface', false], ['podInterfaceNamePrefix', 'pod-interface-name-prefix', 'interfaceNamePrefix', true]] as const) {
+    const v = str(key);
+    if (v === undefined) continue;
+    const problem = interfaceNameProblem(v, asPrefix);
+    if (problem) bad(flag, problem);
+    else s[field] = v;
+  }
   if (typeof o.masqueradeAll === 'boolean') s.masqueradeAll = o.masqueradeAll;
   const bit = str('iptablesMasqueradeBit');
   if (bit !== undefined) {

@@ -3,6 +3,7 @@ import type { RawObject } from '../input/rawObject.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseCidr, parseIp } from '../util/ip.js';
 import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, type NodeSettings } from './nodeSettings.js';
+import { interfaceNameProblem } from './interfaceNameProblem.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
@@ -58,10 +59,13 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
     if ((DETECT_LOCAL_MODES as readonly string[]).includes(mode)) s.detectLocalMode = mode as NodeSettings['detectLocalMode'];
     else r.report('KPC041', ['detectLocalMode'], `must be one of ${DETECT_LOCAL_MODES.join(', ')}, found ${JSON.stringify(mode)}`);
   }
-  const bridge = r.string(['detectLocal', 'bridgeInterface']);
-  if (bridge) s.bridgeInterface = bridge;
-  const prefix = r.string(['detectLocal', 'interfaceNamePrefix']);
-  if (prefix) s.interfaceNamePrefix = prefix;
+  for (const [field, asPrefix] of [['bridgeInterface', false], ['interfaceNamePrefix', true]] as const) {
+    const v = r.string(['detectLocal', field]);
+    if (!v) continue;
+    const problem = interfaceNameProblem(v, asPrefix);
+    if (problem) r.report('KPC041', ['detectLocal', field], problem);
+    else s[field] = v;
+  }
   const ma = r.boolean(['iptables', 'masqueradeAll']) ?? r.boolean(['masqueradeAll']);
   if (ma !== undefined) s.masqueradeAll = ma;
   const bit = r.integer(['iptables', 'masqueradeBit']);

@@ -30,7 +30,7 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
 
   const ports: SlicePort[] = [];
   r.list(['ports']).forEach((_, i) => {
-    if (!r.mapping(['ports', i])) { r.report('KPC010', ['ports', i], 'must be a mapping'); return; }
+    if (!r.requiredMapping(['ports', i])) return;
     const p = r.at(['ports', i]);
     const pname = p.string(['name']);
     if (pname) {
@@ -44,7 +44,7 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
 
   const endpoints: SliceEndpoint[] = [];
   r.list(['endpoints']).forEach((_, i) => {
-    if (!r.mapping(['endpoints', i])) { r.report('KPC010', ['endpoints', i], 'must be a mapping'); return; }
+    if (!r.requiredMapping(['endpoints', i])) return;
     const e = r.at(['endpoints', i]);
     const addresses: string[] = [];
     const list = e.list(['addresses']);

@@ -20,7 +20,8 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   const { namespace, name } = readMeta(r, dns1035Label);
   const type = r.oneOf(['spec', 'type'], TYPES, 'ClusterIP', 'KPC017');
   const spec = r.mapping(['spec']);
-  if (!spec && type !== 'ExternalName') r.report('KPC011', ['spec'], 'is required');
+  // A spec of the wrong type has had its message; only a missing one is reported here.
+  if (!spec && (r.get(['spec']) ?? undefined) === undefined && type !== 'ExternalName') r.report('KPC011', ['spec'], 'is required');
 
   const clusterIPText = r.string(['spec', 'clusterIP']) ?? '';
   const clusterIPsRaw = r.list(['spec', 'clusterIPs']);
@@ -59,7 +60,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   const seenPorts = new Set<string>();
   portList.forEach((_, i) => {
     const base = ['spec', 'ports', i];
-    if (!r.mapping(base)) { r.report('KPC010', base, 'must be a mapping'); return; }
+    if (!r.requiredMapping(base)) return;
     const p = r.at(base);
     const pname = p.string(['name']) ?? '';
     if (pname !== '') {

@@ -4,10 +4,19 @@ import { pathText, type RawObject } from '../input/rawObject.js';
 
 export type Path = readonly (string | number)[];
 
-function walk(root: unknown, path: Path): unknown {
+/**
+ * The value at `path`, or undefined. A value on the way that cannot hold the next step (a string
+ * where a mapping belongs, a mapping where a list does) is handed to `bad` with its depth.
+ */
+function walk(root: unknown, path: Path, bad?: (depth: number, v: unknown) => void): unknown {
   let v = root;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
+  for (let i = 0; i < path.length; i++) {
+    if (v === null || v === undefined) return undefined;
+    const k = path[i];
+    if (typeof v !== 'object' || Array.isArray(v) !== (typeof k === 'number')) {
+      bad?.(i, v);
+      return undefined;
+    }
     v = (v as Record<string | number, unknown>)[k];
   }
   return v;
@@ -25,6 +34,16 @@ function typeName(v: unknown): string {
 export abstract class Fields {
   abstract get(path: Path): unknown;
   abstract report(code: Code, path: Path, message: string): void;
+  /**
+   * Reports that the value at `path` has the wrong type, once per path: a wrong container is
+   * met again by every read below it, and it is one problem.
+   */
+  abstract wrongType(path: Path, message: string): void;
+
+  /** A mapping (or list) at `path`, as the next step of a read wants; undefined when absent or not one. */
+  protected wrongContainer(path: Path, depth: number, v: unknown): void {
+    this.wrongType(path.slice(0, depth), `must be ${typeof path[depth] === 'number' ? 'a list' : 'a mapping'}, found ${typeName(v)}`);
+  }
 
   /**
    * Fields of the value at `path` (a list item, say), with paths relative to it. Loops over long
@@ -42,7 +61,7 @@ export abstract class Fields {
       return undefined;
     }
     if (typeof v !== 'string') {
-      this.report('KPC010', path, `must be a string, found ${typeName(v)}`);
+      this.wrongType(path, `must be a string, found ${typeName(v)}`);
       return undefined;
     }
     return v;
@@ -55,7 +74,7 @@ export abstract class Fields {
       return undefined;
     }
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-      this.report('KPC010', path, `must be an integer, found ${typeName(v)}`);
+      this.wrongType(path, `must be an integer, found ${typeName(v)}`);
       return undefined;
     }
     return v;
@@ -65,7 +84,7 @@ export abstract class Fields {
     const v = this.get(path);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'boolean') {
-      this.report('KPC010', path, `must be true or false, found ${typeName(v)}`);
+      this.wrongType(path, `must be true or false, found ${typeName(v)}`);
       return undefined;
     }
     return v;
@@ -75,7 +94,7 @@ export abstract class Fields {
     const v = this.get(path);
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) {
-      this.report('KPC010', path, `must be a list, found ${typeName(v)}`);
+      this.wrongType(path, `must be a list, found ${typeName(v)}`);
       return [];
     }
     return v;
@@ -85,10 +104,20 @@ export abstract class Fields {
     const v = this.get(path);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'object' || Array.isArray(v)) {
-      this.report('KPC010', path, `must be a mapping, found ${typeName(v)}`);
+      this.wrongType(path, `must be a mapping, found ${typeName(v)}`);
       return undefined;
     }
     return v as Record<string, unknown>;
+  }
+
+  /** A mapping that must be there (a list item): null or anything else is reported. */
+  requiredMapping(path: Path): Readonly<Record<string, unknown>> | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      this.wrongType(path, `must be a mapping, found ${typeName(v ?? null)}`);
+      return undefined;
+    }
+    return this.mapping(path);
   }
 
   /** A string that must be one of `allowed`; `fallback` when absent. */
@@ -120,12 +149,20 @@ export abstract class Fields {
  */
 export class FieldReader extends Fields {
   readonly diagnostics: Diagnostic[] = [];
+  private readonly typed = new Set<string>();
   constructor(readonly raw: RawObject, public object: string) {
     super();
   }
 
   get(path: Path): unknown {
-    return walk(this.raw.value, path);
+    return walk(this.raw.value, path, (depth, v) => this.wrongContainer(path, depth, v));
+  }
+
+  wrongType(path: Path, message: string): void {
+    const key = pathText(path);
+    if (this.typed.has(key)) return;
+    this.typed.add(key);
+    this.report('KPC010', path, message);
   }
 
   report(code: Code, path: Path, message: string): void {
@@ -140,10 +177,14 @@ class ScopedFields extends Fields {
   }
 
   get(path: Path): unknown {
-    return walk(this.value, path);
+    return walk(this.value, path, (depth, v) => this.wrongContainer(path, depth, v));
   }
 
   report(code: Code, path: Path, message: string): void {
     this.parent.report(code, [...this.base, ...path], message);
+  }
+
+  wrongType(path: Path, message: string): void {
+    this.parent.wrongType([...this.base, ...path], message);
   }
 }

@@ -15,8 +15,10 @@ type Json = Readonly<Record<string, unknown>>;
 
 const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
 const isMapping = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** The checked reader's walk: a step into anything but an object yields undefined. */
-const field = (v: unknown, key: string): unknown => (v !== null && typeof v === 'object' ? (v as Json)[key] : undefined);
+/** Given up on: a step into something that is neither absent nor a mapping (the checked reader names it). */
+const WRONG = Symbol('wrong container');
+/** One step of a read: absent stays absent, a mapping gives its field, anything else is WRONG. */
+const field = (v: unknown, key: string): unknown => (absent(v) ? undefined : isMapping(v) ? v[key] : WRONG);
 
 /** An optional string: `fallback` when absent, null (give up) when not a string. */
 function optString<F extends string | undefined>(v: unknown, fallback: F): string | F | null {
@@ -127,14 +129,18 @@ export function quickService(raw: RawObject): Service | undefined {
   const externalIPs = stringList(spec.externalIPs, (ip) => parseIp(ip) !== undefined);
   const ranges = stringList(spec.loadBalancerSourceRanges, (r) => parseCidr(r.trim()) !== undefined);
   if (externalIPs === null || ranges === null || (ranges.length && type !== 'LoadBalancer')) return undefined;
-  const ingress = quickIngress(field(field(v.status, 'loadBalancer'), 'ingress'));
+  const ingressField = field(field(v.status, 'loadBalancer'), 'ingress');
+  if (ingressField === WRONG) return undefined;
+  const ingress = quickIngress(ingressField);
   if (ingress === null) return undefined;
 
   const externalTrafficPolicy = spec.externalTrafficPolicy === '' ? '' : optOneOf(spec.externalTrafficPolicy, [...POLICIES, ''], '');
   const internalTrafficPolicy = optOneOf(spec.internalTrafficPolicy, POLICIES, 'Cluster');
   const healthCheckNodePort = optInteger(spec.healthCheckNodePort, 0, 65535, 0);
   const sessionAffinity = optOneOf(spec.sessionAffinity, ['None', 'ClientIP'] as const, 'None');
-  const affinityTimeoutSeconds = optInteger(field(field(spec.sessionAffinityConfig, 'clientIP'), 'timeoutSeconds'), 1, 86400, 10800);
+  const timeoutField = field(field(spec.sessionAffinityConfig, 'clientIP'), 'timeoutSeconds');
+  if (timeoutField === WRONG) return undefined;
+  const affinityTimeoutSeconds = optInteger(timeoutField, 1, 86400, 10800);
   if (externalTrafficPolicy === null || internalTrafficPolicy === null || healthCheckNodePort === null || sessionAffinity === null || affinityTimeoutSeconds === null) return undefined;
 
   return {

@@ -2,7 +2,7 @@ import { FieldReader } from '../k8s/fieldReader.js';
 import type { RawObject } from '../input/rawObject.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseCidr, parseIp } from '../util/ip.js';
-import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, type NodeSettings } from './nodeSettings.js';
+import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, type NodeSettings } from './nodeSettings.js';
 import { interfaceNameProblem } from './interfaceNameProblem.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
@@ -89,8 +89,12 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
   if (gates) {
     const fg: Record<string, boolean> = {};
     for (const [k, v] of Object.entries(gates)) {
-      if (typeof v === 'boolean') fg[k] = v;
-      else r.report('KPC041', ['featureGates', k], 'must be true or false');
+      if (typeof v !== 'boolean') r.report('KPC041', ['featureGates', k], 'must be true or false');
+      else {
+        fg[k] = v;
+        // Other gates are kube-proxy's business (a config may list many); none of them changes these rules.
+        if (!(k in KNOWN_GATES)) r.report('KPC042', ['featureGates', k], `is not a gate the compiled rules depend on (${Object.keys(KNOWN_GATES).join(', ')}) and is ignored`);
+      }
     }
     s.featureGates = fg;
   }

@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { jsonSyntaxError } from './jsonSyntaxError.js';
 import { readdir, stat } from 'node:fs/promises';
 import { ioReason } from '../util/ioReason.js';
 import { join, relative, isAbsolute } from 'node:path';
@@ -110,7 +111,9 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
     try {
       docs = [JSON.parse(text)];
     } catch (e) {
-      diagnostics.push(diag('KPC002', `invalid JSON: ${jsonReason(e)}`, { file, line: jsonErrorLine(text, e) }));
+      // JSON.parse names no position for some mistakes: find the first one and say what it is.
+      const found = jsonSyntaxError(text);
+      diagnostics.push(diag('KPC002', `invalid JSON: ${found ? found.reason : jsonReason(e)}`, { file, line: found ? lineAt(text, found.offset) : jsonErrorLine(text, e) }));
       return;
     }
   } else if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -154,14 +157,18 @@ function jsonReason(e: unknown): string {
   return String((e as Error).message).replace(/ in JSON at position \d+.*$/, '').replace(/\s+/g, ' ');
 }
 
+/** The 1-based line of an offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
 /** The 1-based line of a JSON.parse error, from the position it names. */
 function jsonErrorLine(text: string, e: unknown): number | undefined {
   const m = / at position (\d+)/.exec(String((e as Error).message));
-  if (!m) return undefined;
-  let line = 1;
-  const end = Math.min(Number(m[1]), text.length);
-  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return m ? lineAt(text, Number(m[1])) : undefined;
 }
 
 function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unknown[] {

@@ -38,6 +38,8 @@ const CASES: readonly BadCase[] = [
   { name: 'a scalar document', file: 'just some text\n', errors: [/^in\.yaml:1: error KPC004: /] },
   { name: 'missing kind', file: 'apiVersion: v1\nmetadata:\n  name: x\n', errors: [/^in\.yaml:1: error KPC004: kind: /] },
   { name: 'port as a string', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: "80"\n'), errors: [/^in\.yaml:9: error KPC010: Service shop\/web: spec\.ports\[0\]\.port: must be an integer, found the string "80"/] },
+  { name: 'port as YAML .nan (no JavaScript NaN in the message)', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: .nan\n'), errors: [/^in\.yaml:9: error KPC010: Service shop\/web: spec\.ports\[0\]\.port: must be an integer, found not-a-number \(\.nan\)$/] },
+  { name: 'port as YAML -.inf', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: -.inf\n'), errors: [/^in\.yaml:9: error KPC010: Service shop\/web: spec\.ports\[0\]\.port: must be an integer, found an infinite number \(-\.inf\)$/] },
   { name: 'port out of range', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 70000\n'), errors: [/^in\.yaml:9: error KPC015: Service shop\/web: spec\.ports\[0\]\.port: must be between 1 and 65535, found 70000/] },
   { name: 'nodePort out of range', file: svc('  type: NodePort\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    nodePort: -1\n'), errors: [/^in\.yaml:11: error KPC015: Service shop\/web: spec\.ports\[0\]\.nodePort: /] },
   { name: 'invalid cluster IP', file: svc('  clusterIP: 10.96.0.300\n  ports:\n  - port: 80\n'), errors: [/^in\.yaml:7: error KPC013: Service shop\/web: spec\.clusterIP: must be a valid IP address/] },

@@ -130,6 +130,18 @@ describe('kproxy-compile churn --timeline: one message per mistake', () => {
     expect(run.stderr.trim().split('\n')).toEqual([`${file}:5: error KPC060: Timeline: steps[0]: must hold exactly one of scale, rollout, notReady, ready, deleteService`]);
   });
 
+  it.each([
+    ['another apiVersion', 'apiVersion: kproxy-compile/v2\nkind: Timeline\nstart: x\n', 1, 'apiVersion: must be kproxy-compile/v1, found "kproxy-compile/v2"'],
+    ['no apiVersion', 'kind: Timeline\nstart: x\n', 1, 'apiVersion: is required: kproxy-compile/v1'],
+    ['an empty start (it would read the timeline\'s own directory)', 'apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ""\n', 3, 'start: must name the starting manifests (a file or directory), found an empty string'],
+  ])('%s: one message at its line', async (name, head, line, message) => {
+    const file = write(`head-${line}-${head.length}.yaml`, `${head}steps:\n  - deleteService: shop/frontend\n`);
+    const run = await runCli(['churn', '--timeline', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:${line}: error KPC060: Timeline: ${message}`]);
+  });
+
   it('a start that does not exist: named at the timeline\'s start line, relative path resolved beside it, no settings warning', async () => {
     const file = write('nostart.yaml', 'apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: no-such-state\nsteps:\n  - deleteService: shop/frontend\n');
     const run = await runCli(['churn', '--timeline', file]);

@@ -36,6 +36,9 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
 export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, 'Timeline');
   if (raw.value.kind !== 'Timeline') r.report('KPC060', ['kind'], 'must be Timeline');
+  const apiVersion = raw.value.apiVersion;
+  if (apiVersion === undefined) r.report('KPC060', ['apiVersion'], 'is required: kproxy-compile/v1');
+  else if (apiVersion !== 'kproxy-compile/v1') r.report('KPC060', ['apiVersion'], `must be kproxy-compile/v1, found ${JSON.stringify(apiVersion)}`);
   /** Reports each field `part` does not have; returns how many there were. */
   const unknown = (path: (string | number)[], value: Readonly<Record<string, unknown>> | undefined, part: string): number => {
     const known = FIELDS[part];
@@ -49,6 +52,8 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
   };
   unknown([], raw.value, 'timeline');
   const start = r.string(['start'], true);
+  // An empty start would be the timeline's own directory: every file beside it, read as a state.
+  if (start !== undefined && start.trim() === '') r.report('KPC060', ['start'], 'must name the starting manifests (a file or directory), found an empty string');
   const steps: { name: string; event: TimelineEvent; index: number }[] = [];
   const svcName = (path: (string | number)[]): string | undefined => {
     const v = r.string(path, true);
@@ -89,7 +94,7 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
     const name = r.string([...base, 'name']) ?? describe(event);
     if (event) steps.push({ name, event, index: i });
   });
-  if (r.diagnostics.length || start === undefined) return { diagnostics: r.diagnostics.length ? r.diagnostics : [diag('KPC060', 'invalid timeline', { file: raw.file })] };
+  if (r.diagnostics.length || start === undefined || start.trim() === '') return { diagnostics: r.diagnostics.length ? r.diagnostics : [diag('KPC060', 'invalid timeline', { file: raw.file })] };
   return { timeline: { start, steps }, diagnostics: [] };
 }
 

@@ -27,6 +27,8 @@ function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  // YAML's .nan and .inf (and JSON's 1e400) are numbers with no digits to show.
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'not-a-number (.nan)' : `an infinite number (${v < 0 ? '-' : ''}.inf)`;
   return `${typeof v} ${String(v)}`;
 }
 

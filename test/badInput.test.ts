@@ -73,6 +73,9 @@ const CASES: readonly BadCase[] = [
   { name: 'a port that is a string (one message)', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - a\n'), errors: [/^in\.yaml:9: error KPC010: Service shop\/web: spec\.ports\[0\]: must be a mapping, found the string "a"$/] },
   { name: 'a null endpoint', file: slice('addressType: IPv4\nendpoints:\n- null\n'), errors: [/^in\.yaml:10: error KPC010: EndpointSlice shop\/web-abc: endpoints\[0\]: must be a mapping, found null$/] },
   { name: 'a Node whose spec is a string', file: 'apiVersion: v1\nkind: Node\nmetadata:\n  name: node-a\nspec: x\n', errors: [/^in\.yaml:5: error KPC010: Node node-a: spec: must be a mapping, found the string "x"$/] },
+  { name: 'ports as a number (not also "at least one port")', file: svc('  clusterIP: 10.96.0.10\n  ports: 1.5\n'), errors: [/^in\.yaml:8: error KPC010: Service shop\/web: spec\.ports: must be a list, found number 1\.5$/] },
+  { name: 'addresses as a string (not also "at least one address")', file: slice('addressType: IPv4\nendpoints:\n- addresses: ""\n'), errors: [/^in\.yaml:10: error KPC010: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses: must be a list, found the string ""$/] },
+  { name: 'a misspelt type with a nodePort and source ranges (the type alone)', file: svc('  type: Nodeport\n  clusterIP: 10.96.0.10\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports:\n  - port: 80\n    nodePort: 30001\n'), errors: [/^in\.yaml:7: error KPC017: Service shop\/web: spec\.type: must be one of ClusterIP, NodePort, LoadBalancer, ExternalName, found "Nodeport"$/] },
   { name: 'two problems, two messages', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 0\n  - name: b\n    port: 80\n    protocol: HTTP\n'), errors: [/KPC015: Service shop\/web: spec\.ports\[0\]\.port/, /KPC016: Service shop\/web: spec\.ports\[1\]\.protocol/] },
 ];
 

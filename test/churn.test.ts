@@ -142,6 +142,18 @@ describe('kproxy-compile churn --timeline: one message per mistake', () => {
     expect(run.stderr.trim().split('\n')).toEqual([`${file}:${line}: error KPC060: Timeline: ${message}`]);
   });
 
+  it.each([
+    ['a notReady whose addresses is a string', `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n  - notReady: {service: shop/frontend, addresses: "10.244.2.30"}\n`, 5, 'steps[0].notReady.addresses: must be a list, found the string "10.244.2.30"'],
+    ['a rollout that is a number', `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n  - rollout: 7\n`, 5, 'steps[0].rollout: must be a mapping, found number 7'],
+    ['a step that is a bare word', `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n  - scale\n`, 5, 'steps[0]: must be a mapping, found the string "scale"'],
+    ['steps as a mapping', `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps: {}\n`, 4, 'steps: must be a list, found a mapping'],
+  ])('%s: one message at its line, not a second one about what is then missing', async (name, text, line, message) => {
+    const file = write(`whole-${line}-${text.length}.yaml`, text);
+    const run = await runCli(['churn', '--timeline', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:${line}: error KPC010: Timeline: ${message}`]);
+  });
+
   it('a start that does not exist: named at the timeline\'s start line, relative path resolved beside it, no settings warning', async () => {
     const file = write('nostart.yaml', 'apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: no-such-state\nsteps:\n  - deleteService: shop/frontend\n');
     const run = await runCli(['churn', '--timeline', file]);

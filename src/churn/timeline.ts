@@ -61,10 +61,13 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
     return v;
   };
   const list = r.list(['steps']);
-  if (list.length === 0) r.report('KPC060', ['steps'], 'must list at least one step');
+  const stepsRaw = r.get(['steps']);
+  // A steps field that is no list has had its message.
+  if (list.length === 0 && (stepsRaw === undefined || stepsRaw === null || Array.isArray(stepsRaw))) r.report('KPC060', ['steps'], 'must list at least one step');
   list.forEach((_, i) => {
     const base = ['steps', i];
-    const item = r.mapping(base) ?? {};
+    const item = r.requiredMapping(base);
+    if (!item) return;
     const strangers = unknown(base, item, 'step');
     const kinds = EVENTS.filter((k) => k in item);
     // A step whose only event is misspelt has had its one message (the unknown field).
@@ -76,7 +79,10 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
       const s = svcName([...base, 'deleteService']);
       if (s) event = { kind, service: s };
     } else {
-      unknown([...base, kind], r.mapping([...base, kind]), kind);
+      const body = r.mapping([...base, kind]);
+      // An event that is no mapping has had its message; its fields are not looked for.
+      if (!body) { if (r.get([...base, kind]) === null) r.report('KPC011', [...base, kind, 'service'], 'is required'); return; }
+      unknown([...base, kind], body, kind);
       const s = svcName([...base, kind, 'service']);
       if (kind === 'scale') {
         const n = r.integer([...base, kind, 'replicas'], true);
@@ -86,7 +92,8 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
         if (s) event = { kind, service: s };
       } else {
         const listed = r.list([...base, kind, 'addresses']);
-        if (listed.length === 0) r.report('KPC011', [...base, kind, 'addresses'], 'must list the endpoint addresses to change');
+        const given = r.get([...base, kind, 'addresses']);
+        if (listed.length === 0 && (given === undefined || given === null || Array.isArray(given))) r.report('KPC011', [...base, kind, 'addresses'], 'must list the endpoint addresses to change');
         const addresses = listed.map((_, j) => r.string([...base, kind, 'addresses', j], true)).filter((x): x is string => x !== undefined);
         if (s && addresses.length) event = { kind, service: s, addresses };
       }

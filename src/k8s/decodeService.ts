@@ -19,6 +19,9 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   const r = new FieldReader(raw, objectLabel(raw, 'Service'));
   const { namespace, name } = readMeta(r, dns1035Label);
   const type = r.oneOf(['spec', 'type'], TYPES, 'ClusterIP', 'KPC017');
+  // A type that is not one has had its message: nothing is then checked against it.
+  const typeRaw = r.get(['spec', 'type']);
+  const typeKnown = typeRaw === undefined || typeRaw === null || (TYPES as readonly unknown[]).includes(typeRaw);
   const spec = r.mapping(['spec']);
   // A spec of the wrong type has had its message; only a missing one is reported here.
   if (!spec && (r.get(['spec']) ?? undefined) === undefined && type !== 'ExternalName') r.report('KPC011', ['spec'], 'is required');
@@ -75,7 +78,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
     const port = p.port(['port'], type !== 'ExternalName');
     const nodePort = p.port(['nodePort'], false, true) ?? 0;
     // The API server refuses this, but kube-proxy programs whatever nodePort it is given.
-    if (nodePort && type !== 'NodePort' && type !== 'LoadBalancer') p.report('KPC033', ['nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
+    if (nodePort && typeKnown && type !== 'NodePort' && type !== 'LoadBalancer') p.report('KPC033', ['nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
     if (port !== undefined) {
       const key = `${port}/${protocol}`;
       if (seenPorts.has(key)) p.report('KPC019', ['port'], `duplicate port ${port}/${protocol}`);
@@ -83,7 +86,9 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
       ports.push({ name: pname, protocol, port, nodePort });
     }
   });
-  if (portList.length === 0 && type !== 'ExternalName' && clusterIPText !== 'None' && spec) r.report('KPC011', ['spec', 'ports'], 'must list at least one port');
+  // A ports field of the wrong type has had its message.
+  const portsMissing = portList.length === 0 && (r.get(['spec', 'ports']) === undefined || r.get(['spec', 'ports']) === null || Array.isArray(r.get(['spec', 'ports'])));
+  if (portsMissing && typeKnown && type !== 'ExternalName' && clusterIPText !== 'None' && spec) r.report('KPC011', ['spec', 'ports'], 'must list at least one port');
 
   const externalIPs: string[] = [];
   r.list(['spec', 'externalIPs']).forEach((_, i) => {
@@ -101,7 +106,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
     if (!parseCidr(v.trim())) r.report('KPC014', ['spec', 'loadBalancerSourceRanges', i], `must be a CIDR such as 203.0.113.0/24, found ${JSON.stringify(v)}`);
     else loadBalancerSourceRanges.push(v.trim());
   });
-  if (loadBalancerSourceRanges.length && type !== 'LoadBalancer') r.report('KPC020', ['spec', 'loadBalancerSourceRanges'], 'may only be used when spec.type is LoadBalancer');
+  if (loadBalancerSourceRanges.length && typeKnown && type !== 'LoadBalancer') r.report('KPC020', ['spec', 'loadBalancerSourceRanges'], 'may only be used when spec.type is LoadBalancer');
 
   const ingress: LoadBalancerIngress[] = [];
   r.list(['status', 'loadBalancer', 'ingress']).forEach((_, i) => {

@@ -238,3 +238,36 @@ describe('kproxy-compile diff --backend ipvs MANIFESTS IPTABLES-SAVE (a node\'s 
     expect(JSON.parse(run.stdout).changes).toEqual([{ type: 'rule-removed', table: 'filter', chain: 'INPUT', rule: dropped, position: 1 }]);
   });
 });
+
+describe('parseIpvsadm / parseIpset refuse what ipvsadm and ipset would never print', () => {
+  const messages = (ds: readonly { line?: number; message: string }[]) => ds.map((d) => `${d.line}: ${d.message}`);
+
+  it.each([
+    ['-A -t 300.1.1.1:80 -s rr', '1: "300.1.1.1:80" is not an address:port (a valid IP and a port up to 65535)'],
+    ['-A -t 10.96.0.1:9999930080 -s rr', '1: "10.96.0.1:9999930080" is not an address:port (a valid IP and a port up to 65535)'],
+    ['-A -t 10.96.0.1:80 -s bogus', '1: scheduler "bogus" is not one IPVS has (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos)'],
+    ['-A -t 10.96.0.1:80 -s rr -p forever', '1: persistence timeout must be a number of seconds, found "forever"'],
+    ['-A -t 10.96.0.1:80 -s rr\n-a -t 10.96.0.1:80 -r 10.244.0.300:8080 -m -w 1', '2: real server "10.244.0.300:8080" is not an address:port (a valid IP and a port up to 65535)'],
+  ])('%j', (text, message) => {
+    const r = parseIpvsadm(text, 'd');
+    expect(r.servers).toBeUndefined();
+    expect(messages(r.diagnostics)).toEqual([message]);
+  });
+
+  it.each([
+    ['create KUBE-LOOP-BACK hash:bogus family inet', '1: set type "hash:bogus" is not one ipset has'],
+    ['create KUBE-LOOP-BACK hash:ip,port,ip family inet\nadd KUBE-LOOP-BACK garbage,,,', '2: "garbage,,," is not an entry of a hash:ip,port,ip set'],
+    ['create KUBE-CLUSTER-IP hash:ip,port family inet\nadd KUBE-CLUSTER-IP 10.96.0.1,tcp:70000', '2: "10.96.0.1,tcp:70000" is not an entry of a hash:ip,port set'],
+    ['create KUBE-NODE-PORT-TCP bitmap:port range 0-65535\nadd KUBE-NODE-PORT-TCP 3x', '2: "3x" is not an entry of a bitmap:port set'],
+  ])('%j', (text, message) => {
+    const r = parseIpset(text, 'd');
+    expect(r.sets).toBeUndefined();
+    expect(messages(r.diagnostics)).toEqual([message]);
+  });
+
+  it('reads good entries of every kind kube-proxy writes, IPv6 too', () => {
+    const r = parseIpset('create A hash:ip,port,ip family inet6\nadd A fd00::1,tcp:80,fd00::1\ncreate B hash:ip,port,net family inet\nadd B 203.0.113.30,tcp:443,10.0.0.0/16\ncreate C hash:ip family inet\nadd C 10.96.0.1\ncreate D bitmap:port range 0-65535\nadd D 30080', 'd');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.sets!.map((s) => s.entries)).toEqual([['fd00::1,tcp:80,fd00::1'], ['203.0.113.30,tcp:443,10.0.0.0/16'], ['10.96.0.1'], ['30080']]);
+  });
+});

@@ -1,10 +1,39 @@
 import { diag, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Ipset, IpsetType, IpvsProtocol, RealServer, VirtualServer } from '../../ir/ipvs.js';
 import { IPSET_DEFS } from './ipsetDefs.js';
+import { IPVS_SCHEDULERS } from '../../settings/nodeSettings.js';
+import { parseCidr, parseIp } from '../../util/ip.js';
 
 function splitHostPort(text: string): { address: string; port: number } | undefined {
-  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(text) ?? /^([0-9.]+):(\d+)$/.exec(text);
-  return m ? { address: m[1], port: Number(m[2]) } : undefined;
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([0-9.]+):(\d{1,5})$/.exec(text);
+  if (!m || !parseIp(m[1]) || Number(m[2]) > 65535) return undefined;
+  return { address: m[1], port: Number(m[2]) };
+}
+
+/** The set types `ipset` has. */
+const IPSET_TYPES: ReadonlySet<string> = new Set([
+  'bitmap:ip', 'bitmap:ip,mac', 'bitmap:port', 'hash:ip', 'hash:mac', 'hash:ip,mac', 'hash:net', 'hash:net,net', 'hash:ip,port',
+  'hash:net,port', 'hash:ip,port,ip', 'hash:ip,port,net', 'hash:ip,mark', 'hash:net,port,net', 'hash:net,iface', 'list:set',
+]);
+
+const isPort = (t: string) => /^\d{1,5}$/.test(t) && Number(t) <= 65535;
+const isProtoPort = (t: string) => { const m = /^(tcp|udp|sctp):(\d+)$/.exec(t); return m !== null && isPort(m[2]); };
+const isNet = (t: string) => (t.includes('/') ? parseCidr(t) !== undefined : parseIp(t) !== undefined);
+
+/** Why an entry cannot be a member of a set of `type` (for the types kube-proxy uses), if it cannot. */
+function entryProblem(type: string, entry: string): string | undefined {
+  const parts = entry.split(',');
+  const shapes: Record<string, readonly ((t: string) => boolean)[]> = {
+    'hash:ip': [(t) => parseIp(t) !== undefined],
+    'hash:ip,port': [(t) => parseIp(t) !== undefined, isProtoPort],
+    'hash:ip,port,ip': [(t) => parseIp(t) !== undefined, isProtoPort, (t) => parseIp(t) !== undefined],
+    'hash:ip,port,net': [(t) => parseIp(t) !== undefined, isProtoPort, isNet],
+    'hash:net': [isNet],
+    'bitmap:port': [isPort],
+  };
+  const shape = shapes[type];
+  if (!shape) return undefined;
+  return parts.length === shape.length && shape.every((ok, k) => ok(parts[k])) ? undefined : `${JSON.stringify(entry)} is not an entry of a ${type} set`;
 }
 
 const PROTO_FLAGS: Record<string, IpvsProtocol> = { '-t': 'TCP', '--tcp-service': 'TCP', '-u': 'UDP', '--udp-service': 'UDP', '--sctp-service': 'SCTP' };
@@ -21,7 +50,8 @@ export function parseIpvsadm(text: string, file: string): { servers?: VirtualSer
     const t = line.split(/\s+/);
     const proto = PROTO_FLAGS[t[1]];
     const hp = t[2] ? splitHostPort(t[2]) : undefined;
-    if ((t[0] !== '-A' && t[0] !== '-a') || !proto || !hp) { diagnostics.push(diag('KPC052', `not an ipvsadm -Sn line: ${JSON.stringify(line.slice(0, 80))}`, at)); return; }
+    if ((t[0] !== '-A' && t[0] !== '-a') || !proto) { diagnostics.push(diag('KPC052', `not an ipvsadm -Sn line: ${JSON.stringify(line.slice(0, 80))}`, at)); return; }
+    if (!hp) { diagnostics.push(diag('KPC052', `${JSON.stringify(t[2] ?? '')} is not an address:port (a valid IP and a port up to 65535)`, at)); return; }
     const key = `${proto}/${hp.address}/${hp.port}`;
     const opts = new Map<string, string>();
     for (let j = 3; j < t.length; j++) {
@@ -30,12 +60,17 @@ export function parseIpvsadm(text: string, file: string): { servers?: VirtualSer
       opts.set(t[j], t[++j]);
     }
     if (t[0] === '-A') {
+      const scheduler = opts.get('-s');
+      if (scheduler !== undefined && !IPVS_SCHEDULERS.includes(scheduler)) { diagnostics.push(diag('KPC052', `scheduler ${JSON.stringify(scheduler)} is not one IPVS has (${IPVS_SCHEDULERS.join(', ')})`, at)); return; }
+      const persistence = opts.get('-p');
+      if (persistence !== undefined && !/^\d{1,9}$/.test(persistence)) { diagnostics.push(diag('KPC052', `persistence timeout must be a number of seconds, found ${JSON.stringify(persistence)}`, at)); return; }
       const entry = { vs: { protocol: proto, address: hp.address, port: hp.port, scheduler: opts.get('-s') ?? 'wlc', persistence: Number(opts.get('-p') ?? 0), sourceHash: (opts.get('-b') ?? '').split(',').some((f) => f === 'mh-port' || f === 'sh-port' || f === 'flag-2') }, rs: [] };
       servers.push(entry);
       byKey.set(key, entry);
     } else {
       const owner = byKey.get(key);
       const r = opts.get('-r') ? splitHostPort(opts.get('-r')!) : undefined;
+      if (opts.has('-r') && !r) { diagnostics.push(diag('KPC052', `real server ${JSON.stringify(opts.get('-r'))} is not an address:port (a valid IP and a port up to 65535)`, at)); return; }
       if (!owner || !r) { diagnostics.push(diag('KPC052', owner ? 'real server line without -r ip:port' : 'real server before its virtual server', at)); return; }
       const w = opts.get('-w') ?? '1';
       // ipvsadm takes weights 0 to 65535.
@@ -59,11 +94,14 @@ export function parseIpset(text: string, file: string): { sets?: Ipset[]; diagno
     if (t[0] === 'create' && t.length >= 3) {
       const fam = t.indexOf('family');
       const base = t[1].replace(/^KUBE-6-/, 'KUBE-');
+      if (!IPSET_TYPES.has(t[2])) { diagnostics.push(diag('KPC052', `set type ${JSON.stringify(t[2])} is not one ipset has`, at)); return; }
       const comment = IPSET_DEFS.find(([k]) => k.startsWith(base) || base.startsWith(k))?.[2] ?? '';
       sets.set(t[1], { name: t[1], type: t[2] as IpsetType, family: fam >= 0 && t[fam + 1] === 'inet6' ? 'inet6' : 'inet', comment, entries: [] });
     } else if (t[0] === 'add' && t.length >= 3) {
       const s = sets.get(t[1]);
+      const problem = s && entryProblem(s.type, t[2]);
       if (!s) diagnostics.push(diag('KPC052', `add to set ${t[1]} before its create line`, at));
+      else if (problem) diagnostics.push(diag('KPC052', problem, at));
       else s.entries.push(t[2]);
     } else diagnostics.push(diag('KPC052', `not an ipset save line: ${JSON.stringify(line.slice(0, 80))}`, at));
   });

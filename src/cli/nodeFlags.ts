@@ -61,9 +61,11 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
 
   const name = str('hostnameOverride') ?? str('nodeName');
-  if (name !== undefined) s.nodeName = name.trim().toLowerCase();
+  if (name !== undefined && name.trim() === '') bad(str('hostnameOverride') !== undefined ? 'hostname-override' : 'node-name', 'must name the node, found an empty value');
+  else if (name !== undefined) s.nodeName = name.trim().toLowerCase();
   if (Array.isArray(o.nodeIp)) {
     const ips = (o.nodeIp as string[]).flatMap(list);
+    if (ips.length === 0) bad('node-ip', 'must name an IP address, found an empty value');
     ips.forEach((ip) => { if (!parseIp(ip)) bad('node-ip', `${JSON.stringify(ip)} is not an IP address`); });
     s.nodeIPs = ips;
   }
@@ -134,7 +136,8 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   }
   if (typeof o.randomFully === 'boolean') s.randomFully = o.randomFully;
   const nf = str('nfacctCounters');
-  if (nf !== undefined) {
+  if (nf !== undefined && nf.trim() === '') bad('nfacct-counters', "must name counters, found an empty value (write 'none' for a node without them)");
+  else if (nf !== undefined) {
     const names = nf.trim() === 'none' ? [] : list(nf);
     const known = [NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS];
     for (const n of names) if (!known.includes(n)) bad('nfacct-counters', `${JSON.stringify(n)} is not a counter kube-proxy uses (${known.join(', ')}, or 'none')`);

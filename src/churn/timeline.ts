@@ -61,9 +61,7 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
     return v;
   };
   const list = r.list(['steps']);
-  const stepsRaw = r.get(['steps']);
-  // A steps field that is no list has had its message.
-  if (list.length === 0 && (stepsRaw === undefined || stepsRaw === null || Array.isArray(stepsRaw))) r.report('KPC060', ['steps'], 'must list at least one step');
+  if (r.listsNothing(['steps'])) r.report('KPC060', ['steps'], 'must list at least one step');
   list.forEach((_, i) => {
     const base = ['steps', i];
     const item = r.requiredMapping(base);
@@ -92,8 +90,7 @@ export function decodeTimeline(raw: RawObject): { timeline?: Timeline; diagnosti
         if (s) event = { kind, service: s };
       } else {
         const listed = r.list([...base, kind, 'addresses']);
-        const given = r.get([...base, kind, 'addresses']);
-        if (listed.length === 0 && (given === undefined || given === null || Array.isArray(given))) r.report('KPC011', [...base, kind, 'addresses'], 'must list the endpoint addresses to change');
+        if (r.listsNothing([...base, kind, 'addresses'])) r.report('KPC011', [...base, kind, 'addresses'], 'must list the endpoint addresses to change');
         const addresses = listed.map((_, j) => r.string([...base, kind, 'addresses', j], true)).filter((x): x is string => x !== undefined);
         if (s && addresses.length) event = { kind, service: s, addresses };
       }

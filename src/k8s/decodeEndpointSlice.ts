@@ -48,9 +48,7 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
     const e = r.at(['endpoints', i]);
     const addresses: string[] = [];
     const list = e.list(['addresses']);
-    const listed = e.get(['addresses']);
-    // A value that is no list has had its message.
-    if (list.length === 0 && (listed === undefined || listed === null || Array.isArray(listed))) e.report('KPC011', ['addresses'], 'must hold at least one address');
+    if (e.listsNothing(['addresses'])) e.report('KPC011', ['addresses'], 'must hold at least one address');
     list.forEach((_, j) => {
       const a = e.string(['addresses', j], true);
       if (a === undefined) return;

@@ -24,7 +24,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   const typeKnown = typeRaw === undefined || typeRaw === null || (TYPES as readonly unknown[]).includes(typeRaw);
   const spec = r.mapping(['spec']);
   // A spec of the wrong type has had its message; only a missing one is reported here.
-  if (!spec && (r.get(['spec']) ?? undefined) === undefined && type !== 'ExternalName') r.report('KPC011', ['spec'], 'is required');
+  if (!spec && r.get(['spec']) == null && type !== 'ExternalName') r.report('KPC011', ['spec'], 'is required');
 
   const clusterIPText = r.string(['spec', 'clusterIP']) ?? '';
   const clusterIPsRaw = r.list(['spec', 'clusterIPs']);
@@ -86,9 +86,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
       ports.push({ name: pname, protocol, port, nodePort });
     }
   });
-  // A ports field of the wrong type has had its message.
-  const portsMissing = portList.length === 0 && (r.get(['spec', 'ports']) === undefined || r.get(['spec', 'ports']) === null || Array.isArray(r.get(['spec', 'ports'])));
-  if (portsMissing && typeKnown && type !== 'ExternalName' && clusterIPText !== 'None' && spec) r.report('KPC011', ['spec', 'ports'], 'must list at least one port');
+  if (r.listsNothing(['spec', 'ports']) && typeKnown && type !== 'ExternalName' && clusterIPText !== 'None' && spec) r.report('KPC011', ['spec', 'ports'], 'must list at least one port');
 
   const externalIPs: string[] = [];
   r.list(['spec', 'externalIPs']).forEach((_, i) => {

@@ -112,6 +112,15 @@ export abstract class Fields {
     return v as Record<string, unknown>;
   }
 
+  /**
+   * Whether the field lists nothing: absent, null or an empty list. A value of another type is
+   * not "nothing" (it has its own message), so a caller's "must list at least one" stays silent.
+   */
+  listsNothing(path: Path): boolean {
+    const v = this.get(path);
+    return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+  }
+
   /** A mapping that must be there (a list item): null or anything else is reported. */
   requiredMapping(path: Path): Readonly<Record<string, unknown>> | undefined {
     const v = this.get(path);

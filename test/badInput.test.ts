@@ -76,6 +76,15 @@ const CASES: readonly BadCase[] = [
   { name: 'ports as a number (not also "at least one port")', file: svc('  clusterIP: 10.96.0.10\n  ports: 1.5\n'), errors: [/^in\.yaml:8: error KPC010: Service shop\/web: spec\.ports: must be a list, found number 1\.5$/] },
   { name: 'addresses as a string (not also "at least one address")', file: slice('addressType: IPv4\nendpoints:\n- addresses: ""\n'), errors: [/^in\.yaml:10: error KPC010: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses: must be a list, found the string ""$/] },
   { name: 'a misspelt type with a nodePort and source ranges (the type alone)', file: svc('  type: Nodeport\n  clusterIP: 10.96.0.10\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports:\n  - port: 80\n    nodePort: 30001\n'), errors: [/^in\.yaml:7: error KPC017: Service shop\/web: spec\.type: must be one of ClusterIP, NodePort, LoadBalancer, ExternalName, found "Nodeport"$/] },
+  // An apiVersion no API server serves (a typo, a removed version) is not read as if it were v1.
+  { name: 'a Service of apiVersion v2', file: svc(GOOD_SPEC).replace('apiVersion: v1', 'apiVersion: v2'), errors: [/^in\.yaml:1: error KPC018: Service shop\/web: apiVersion: must be v1 for kind Service, found "v2"$/] },
+  {
+    name: 'an EndpointSlice of discovery.k8s.io/v1beta1 in a JSON List',
+    as: 'in.json',
+    file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'discovery.k8s.io/v1beta1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ name: 'http', port: 8080 }] }] }, null, 2)}\n`,
+    errors: [/^in\.json:6: error KPC018: EndpointSlice shop\/web-abc: apiVersion: must be discovery\.k8s\.io\/v1 for kind EndpointSlice, found "discovery\.k8s\.io\/v1beta1" \(no longer served since Kubernetes 1\.25\)$/],
+  },
+  { name: 'a Node of apiVersion v1beta1', file: 'apiVersion: v1beta1\nkind: Node\nmetadata:\n  name: node-a\n', errors: [/^in\.yaml:1: error KPC018: Node node-a: apiVersion: must be v1 for kind Node, found "v1beta1"$/] },
   { name: 'two problems, two messages', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 0\n  - name: b\n    port: 80\n    protocol: HTTP\n'), errors: [/KPC015: Service shop\/web: spec\.ports\[0\]\.port/, /KPC016: Service shop\/web: spec\.ports\[1\]\.protocol/] },
 ];
 

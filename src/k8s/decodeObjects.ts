@@ -2,7 +2,7 @@ import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RawObject } from '../input/rawObject.js';
 import { decodeEndpointSlice } from './decodeEndpointSlice.js';
 import { decodeNode } from './decodeNode.js';
-import { decodeService } from './decodeService.js';
+import { decodeService, objectLabel } from './decodeService.js';
 import { jsonEndpointSlice } from './jsonEndpointSlice.js';
 import type { EndpointSlice, NodeObject, Service } from './types.js';
 
@@ -41,6 +41,24 @@ function unclaimedSlices(services: readonly Service[], slices: readonly Endpoint
       diagnostics.push(diag('KPC030', `belongs to Service ${slice.namespace}/${slice.serviceName}, which is not in the input; its endpoints are unused`, { file: raw.file, line, object, field: 'metadata.labels.kubernetes.io/service-name' }));
     }
   });
+}
+
+/** The API versions Kubernetes 1.33 serves the kinds read here in (KubeProxyConfiguration's is checked with the settings). */
+const SERVED: Readonly<Record<string, { group: string; version: string }>> = {
+  Service: { group: '', version: 'v1' },
+  Node: { group: '', version: 'v1' },
+  EndpointSlice: { group: 'discovery.k8s.io', version: 'discovery.k8s.io/v1' },
+};
+
+/**
+ * Why an object of a kind read here, in that kind's API group, has an apiVersion no API server
+ * serves (a typo, or a version since removed), so it cannot stand for what kube-proxy would see.
+ */
+function unservedVersion(kind: string, group: string, apiVersion: string): string | undefined {
+  const served = Object.hasOwn(SERVED, kind) ? SERVED[kind] : undefined;
+  if (!served || served.group !== group || apiVersion === served.version) return undefined;
+  const removed = apiVersion === 'discovery.k8s.io/v1beta1' ? ' (no longer served since Kubernetes 1.25)' : '';
+  return `must be ${served.version} for kind ${kind}, found ${JSON.stringify(apiVersion)}${removed}`;
 }
 
 /**
@@ -101,6 +119,13 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       continue;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const wrongVersion = unservedVersion(kind, group, apiVersion);
+    if (wrongVersion) {
+      const meta = raw.value.metadata as Record<string, unknown> | undefined;
+      const object = kind === 'Node' ? `Node ${typeof meta?.name === 'string' ? meta.name : '?'}` : objectLabel(raw, kind);
+      diagnostics.push(diag('KPC018', wrongVersion, { file: raw.file, line: raw.locate(['apiVersion']) ?? raw.locate([]), object, field: 'apiVersion' }));
+      continue;
+    }
     if (kind === 'Service' && group === '') {
       const { service, diagnostics: ds } = decodeService(raw);
       diagnostics.push(...ds);

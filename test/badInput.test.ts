@@ -160,6 +160,46 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     expect(run.stdout).not.toContain('10.0.0.1');
   });
 
+  // The Service and slice of one unnamed port, as YAML and as a JSON List (each read by its own path).
+  const unnamedPair = (slicePorts: readonly Record<string, unknown>[]) => [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80 }] } },
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'] }], ports: slicePorts },
+  ];
+  const asYaml = (objects: readonly unknown[]) => objects.map((o) => JSON.stringify(o, null, 2)).join('\n---\n');
+  const asList = (objects: readonly unknown[]) => `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
+
+  it('kproxy-compile in.yaml / in.json (a slice port without a name is the unnamed port, as the API server defaults it)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'unnamed-'));
+    const objects = unnamedPair([{ port: 8080 }]);
+    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+    writeFileSync(join(caseDir, 'in.json'), asList(objects));
+    for (const name of ['in.yaml', 'in.json']) {
+      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.code, name).toBe(0);
+      expect(run.stderr, name).toBe('');
+      expect(run.stdout, name).toMatch(/^-A KUBE-SVC-\w+ -m comment --comment "shop\/web -> 10\.0\.0\.1:8080" -j KUBE-SEP-\w+$/m);
+      expect(run.stdout, name).toMatch(/^-A KUBE-SEP-\w+ -p tcp -m comment --comment "shop\/web" -m tcp -j DNAT --to-destination 10\.0\.0\.1:8080$/m);
+    }
+  });
+
+  it('kproxy-compile in.yaml / in.json (a slice port of 0 or none is a warning: kube-proxy skips it, and the Service rejects)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'noport-'));
+    for (const [ports, why] of [[[{ port: 0 }], 'is 0'], [[{ name: '' }], 'is not set \\(meaning all ports\\)'], [[{ port: null }], 'is not set \\(meaning all ports\\)']] as const) {
+      const objects = unnamedPair(ports);
+      writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+      writeFileSync(join(caseDir, 'in.json'), asList(objects));
+      for (const name of ['in.yaml', 'in.json']) {
+        const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+        const label = `${name} ${JSON.stringify(ports)}`;
+        expect(run.code, label).toBe(0);
+        expect(run.stderr.trim().split('\n'), label).toHaveLength(1);
+        expect(run.stderr, label).toMatch(new RegExp(`^${name.replace('.', '\\.')}:\\d+: warning KPC032: EndpointSlice shop/web-abc: ports\\[0\\]\\.port: ${why}: kube-proxy ignores such a port, so this slice's endpoints get no rules for it\n$`));
+        expect(run.stdout, label).not.toContain('10.0.0.1');
+        expect(run.stdout, label).toMatch(/^-A KUBE-SERVICES -d 10\.96\.0\.10\/32 -p tcp -m comment --comment "shop\/web has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable$/m);
+      }
+    }
+  });
+
   it('kproxy-compile in.yaml (other kinds are skipped with one note per kind)', async () => {
     const caseDir = mkdtempSync(join(dir, 'note-'));
     writeFileSync(join(caseDir, 'in.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n');

@@ -39,7 +39,11 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
     }
     const protocol = p.oneOf(['protocol'], PROTOCOLS, 'TCP', 'KPC016');
     const port = p.port(['port'], false, true);
-    ports.push({ name: pname ?? null, protocol, port: port ?? null });
+    // Tolerated by the API server, skipped by kube-proxy: the slice's endpoints get no rules for it.
+    if (port === 0 || (port === undefined && p.get(['port']) == null)) {
+      p.report('KPC032', ['port'], `${port === 0 ? 'is 0' : 'is not set (meaning all ports)'}: kube-proxy ignores such a port, so this slice's endpoints get no rules for it`);
+    }
+    ports.push({ name: pname ?? '', protocol, port: port ?? null });
   });
 
   const endpoints: SliceEndpoint[] = [];

@@ -31,9 +31,11 @@ function readPort(c: JsonCursor): Read<SlicePort> {
   }
   if (f === -2) return FAIL;
   protocol ??= 'TCP';
-  if (name !== null && name !== '' && dns1123Label(name)) return FAIL;
+  name ??= '';
+  if (name !== '' && dns1123Label(name)) return FAIL;
   if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') return FAIL;
-  if (port !== null && (!Number.isSafeInteger(port) || port < 0 || port > 65535)) return FAIL;
+  // A port kube-proxy ignores (none, or 0) is left to the checked reader, which says so.
+  if (port === null || !Number.isSafeInteger(port) || port < 1 || port > 65535) return FAIL;
   return { name, protocol: protocol as Protocol, port };
 }
 

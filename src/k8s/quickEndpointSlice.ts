@@ -38,12 +38,13 @@ function quickBoolean(v: unknown): boolean | undefined | null {
 
 function quickPort(p: unknown): SlicePort | undefined {
   if (!isMapping(p)) return undefined;
-  const name = absent(p.name) ? null : p.name;
-  if (name !== null && (typeof name !== 'string' || (name !== '' && dns1123Label(name)))) return undefined;
+  const name = absent(p.name) ? '' : p.name;
+  if (typeof name !== 'string' || (name !== '' && dns1123Label(name))) return undefined;
   const protocol = absent(p.protocol) ? 'TCP' : p.protocol;
   if (!(PROTOCOLS as readonly unknown[]).includes(protocol)) return undefined;
-  const port = absent(p.port) ? null : p.port;
-  if (port !== null && (typeof port !== 'number' || !Number.isSafeInteger(port) || port < 0 || port > 65535)) return undefined;
+  // A port kube-proxy ignores (none, or 0) is left to the checked reader, which says so.
+  const port = p.port;
+  if (typeof port !== 'number' || !Number.isSafeInteger(port) || port < 1 || port > 65535) return undefined;
   return { name, protocol: protocol as Protocol, port };
 }
 

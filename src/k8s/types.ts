@@ -43,10 +43,10 @@ export interface Service {
 }
 
 export interface SlicePort {
-  /** null when the field is absent (kube-proxy ignores such ports). */
-  readonly name: string | null;
+  /** "" when the field is absent or null: the API server defaults it so, as it defaults protocol to TCP. */
+  readonly name: string;
   readonly protocol: Protocol;
-  /** null when absent. */
+  /** null when absent ("all ports", which kube-proxy ignores, as it ignores 0). */
   readonly port: number | null;
 }
 

@@ -83,7 +83,7 @@ function collectEndpoints(slices: readonly EndpointSlice[], family: Family, node
   const out = new Map<string, Endpoint[]>();
   for (const slice of slices) {
     for (const port of slice.ports) {
-      if (port.name === null || port.port === null || port.port === 0) continue;
+      if (port.port === null || port.port === 0) continue;
       const key = `${port.name}|${port.protocol}`;
       let list = out.get(key);
       if (!list) out.set(key, (list = []));

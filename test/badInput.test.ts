@@ -200,6 +200,40 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     }
   });
 
+  // What the API server allocates on create, left out of a hand-written manifest: a warning each,
+  // as YAML and as a JSON List (the fast reader leaves such Services to the checked one).
+  const allocCases: readonly { name: string; spec: Record<string, unknown>; warnings: readonly RegExp[]; rules: RegExp }[] = [
+    { name: 'no cluster IP', spec: { ports: [{ port: 80 }] }, warnings: [/:\d+: warning KPC034: Service shop\/web: spec\.clusterIP: is not set: the API server allocates one when the Service is created; without it this Service gets no rules \(kubectl get service -o yaml shows the allocated value\)$/], rules: /^(?![\s\S]*shop\/web)/ },
+    { name: 'a NodePort Service without a nodePort', spec: { type: 'NodePort', clusterIP: '10.96.0.10', ports: [{ port: 80 }] }, warnings: [/:\d+: warning KPC034: Service shop\/web: spec\.ports\[0\]\.nodePort: is not set: the API server allocates one for a NodePort Service; without it this port gets no node-port rules/], rules: /^-A KUBE-SERVICES -d 10\.96\.0\.10\/32 -p tcp -m comment --comment "shop\/web has no endpoints"/m },
+    { name: 'a LoadBalancer with externalTrafficPolicy Local and no healthCheckNodePort', spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', externalTrafficPolicy: 'Local', ports: [{ port: 80, nodePort: 30080 }] }, warnings: [/:\d+: warning KPC034: Service shop\/web: spec\.healthCheckNodePort: is not set: the API server allocates one for a LoadBalancer Service with externalTrafficPolicy Local; without it there is no health check rule/], rules: /--dport 30080/ },
+  ];
+  for (const c of allocCases) {
+    it(`kproxy-compile in.yaml / in.json (${c.name}: a warning, the rest compiled)`, async () => {
+      const caseDir = mkdtempSync(join(dir, 'alloc-'));
+      const objects = [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: c.spec }];
+      writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+      writeFileSync(join(caseDir, 'in.json'), asList(objects));
+      for (const name of ['in.yaml', 'in.json']) {
+        const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+        expect(run.code, name).toBe(0);
+        const lines = run.stderr.trim().split('\n');
+        expect(lines, name).toHaveLength(c.warnings.length);
+        c.warnings.forEach((re, i) => expect(lines[i].startsWith(name), name).toBe(true));
+        c.warnings.forEach((re, i) => expect(lines[i], name).toMatch(re));
+        expect(run.stdout, name).toMatch(c.rules);
+      }
+    });
+  }
+
+  it('kproxy-compile in.yaml (a LoadBalancer with allocateLoadBalancerNodePorts false needs no nodePort: no warning)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'alloc-'));
+    writeFileSync(join(caseDir, 'in.yaml'), asYaml([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, clusterIP: '10.96.0.10', ports: [{ port: 80 }] } }]));
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('"shop/web has no endpoints"');
+  });
+
   it('kproxy-compile in.yaml (other kinds are skipped with one note per kind)', async () => {
     const caseDir = mkdtempSync(join(dir, 'note-'));
     writeFileSync(join(caseDir, 'in.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n');

@@ -129,6 +129,9 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
     else affinityTimeoutSeconds = t;
   }
 
+  // Only about a Service that is otherwise sound: beside an error it would be noise.
+  if (typeKnown && !hasErrors(r.diagnostics)) unallocated(r, type, ips.length > 0 || clusterIPText !== '', externalTrafficPolicy, healthCheckNodePort);
+
   if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
   return {
     diagnostics: r.diagnostics,
@@ -138,6 +141,25 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
       sessionAffinity, affinityTimeoutSeconds, origin: raw.file,
     },
   };
+}
+
+/**
+ * Fields the API server fills in when a Service is created (a cluster IP, node ports, the health
+ * check node port) but a hand-written manifest leaves out: kube-proxy always sees them set, so the
+ * rules that need their values cannot be compiled, which is worth a warning each (see
+ * allocatesNothingMissing for the same test on the fast path).
+ */
+function unallocated(r: FieldReader, type: Service['type'], hasClusterIP: boolean, etp: string, healthCheckNodePort: number): void {
+  if (type === 'ExternalName') return;
+  const shown = 'kubectl get service -o yaml shows the allocated value';
+  // Without a cluster IP the Service gets no rules at all: nothing more to say about it.
+  if (!hasClusterIP) return r.report('KPC034', ['spec', 'clusterIP'], `is not set: the API server allocates one when the Service is created; without it this Service gets no rules (${shown})`);
+  if (type === 'NodePort' || (type === 'LoadBalancer' && r.get(['spec', 'allocateLoadBalancerNodePorts']) !== false)) {
+    r.list(['spec', 'ports']).forEach((_, i) => {
+      if (!r.get(['spec', 'ports', i, 'nodePort'])) r.report('KPC034', ['spec', 'ports', i, 'nodePort'], `is not set: the API server allocates one for a ${type} Service; without it this port gets no node-port rules (${shown})`);
+    });
+  }
+  if (type === 'LoadBalancer' && etp === 'Local' && !healthCheckNodePort) r.report('KPC034', ['spec', 'healthCheckNodePort'], `is not set: the API server allocates one for a LoadBalancer Service with externalTrafficPolicy Local; without it there is no health check rule (${shown})`);
 }
 
 /** Reads metadata.name (checked with `nameRule`) and metadata.namespace (default "default"). */

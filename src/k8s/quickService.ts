@@ -93,6 +93,14 @@ function quickIngress(list: unknown): LoadBalancerIngress[] | null {
   return out;
 }
 
+/** Whether a Service read by the fast path has every field the API server allocates (see decodeService's unallocated). */
+export function allocatesNothingMissing(type: Service['type'], ips: readonly string[], ports: readonly { readonly nodePort: number }[], allocateNodePorts: unknown, etp: string, healthCheckNodePort: number): boolean {
+  if (type === 'ExternalName') return true;
+  if (ips.length === 0) return false;
+  if ((type === 'NodePort' || (type === 'LoadBalancer' && allocateNodePorts !== false)) && ports.some((p) => !p.nodePort)) return false;
+  return !(type === 'LoadBalancer' && etp === 'Local' && !healthCheckNodePort);
+}
+
 /** A well-formed Service read directly; undefined for anything the checked reader should look at. */
 export function quickService(raw: RawObject): Service | undefined {
   const v = raw.value;
@@ -142,6 +150,7 @@ export function quickService(raw: RawObject): Service | undefined {
   if (timeoutField === WRONG) return undefined;
   const affinityTimeoutSeconds = optInteger(timeoutField, 1, 86400, 10800);
   if (externalTrafficPolicy === null || internalTrafficPolicy === null || healthCheckNodePort === null || sessionAffinity === null || affinityTimeoutSeconds === null) return undefined;
+  if (!allocatesNothingMissing(type, ips, ports, spec.allocateLoadBalancerNodePorts, externalTrafficPolicy, healthCheckNodePort)) return undefined;
 
   return {
     namespace, name, type, clusterIP: clusterIP || ips[0] || '', clusterIPs: ips, ipFamilies, ports, externalIPs,

@@ -85,6 +85,8 @@ const CASES: readonly BadCase[] = [
     errors: [/^in\.json:6: error KPC018: EndpointSlice shop\/web-abc: apiVersion: must be discovery\.k8s\.io\/v1 for kind EndpointSlice, found "discovery\.k8s\.io\/v1beta1" \(no longer served since Kubernetes 1\.25\)$/],
   },
   { name: 'a Node of apiVersion v1beta1', file: 'apiVersion: v1beta1\nkind: Node\nmetadata:\n  name: node-a\n', errors: [/^in\.yaml:1: error KPC018: Node node-a: apiVersion: must be v1 for kind Node, found "v1beta1"$/] },
+  { name: 'duplicate slice port names', file: slice('addressType: IPv4\nendpoints: []\nports:\n- name: http\n  port: 8080\n- name: http\n  port: 8081\n'), errors: [/^in\.yaml:13: error KPC019: EndpointSlice shop\/web-abc: ports\[1\]\.name: duplicate port name "http"$/] },
+  { name: 'two unnamed slice ports in a JSON List', as: 'in.json', file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [], ports: [{ port: 8080 }, { name: '', port: 8081 }] }] })}\n`, errors: [/^in\.json:1: error KPC019: EndpointSlice shop\/web-abc: ports\[1\]\.name: a second port without a name \(each port of a slice needs its own name\)$/] },
   { name: 'two problems, two messages', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 0\n  - name: b\n    port: 80\n    protocol: HTTP\n'), errors: [/KPC015: Service shop\/web: spec\.ports\[0\]\.port/, /KPC016: Service shop\/web: spec\.ports\[1\]\.protocol/] },
 ];
 

@@ -29,6 +29,7 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
   }
 
   const ports: SlicePort[] = [];
+  const seenNames = new Set<string>();
   r.list(['ports']).forEach((_, i) => {
     if (!r.requiredMapping(['ports', i])) return;
     const p = r.at(['ports', i]);
@@ -36,6 +37,11 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
     if (pname) {
       const why = dns1123Label(pname);
       if (why) p.report('KPC012', ['name'], `${JSON.stringify(pname)} ${why}`);
+    }
+    if (pname !== undefined || p.get(['name']) == null) {
+      const n = pname ?? '';
+      if (seenNames.has(n)) p.report('KPC019', ['name'], n ? `duplicate port name ${JSON.stringify(n)}` : 'a second port without a name (each port of a slice needs its own name)');
+      seenNames.add(n);
     }
     const protocol = p.oneOf(['protocol'], PROTOCOLS, 'TCP', 'KPC016');
     const port = p.port(['port'], false, true);

@@ -126,6 +126,7 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
       case 4: {
         const v = readList(c, () => readPort(c));
         if (v === FAIL) return undefined;
+        if (v.length > 1 && new Set(v.map((p) => p.name)).size !== v.length) return undefined;
         ports = v;
         break;
       }

@@ -101,6 +101,7 @@ export function quickEndpointSlice(raw: RawObject): EndpointSlice | undefined {
   const serviceName = absent(labels?.[SERVICE_NAME_LABEL]) ? '' : labels?.[SERVICE_NAME_LABEL];
   if (typeof serviceName !== 'string' || (serviceName !== '' && labelValue(serviceName))) return undefined;
   const ports = quickList(v.ports, quickPort);
+  if (ports && ports.length > 1 && new Set(ports.map((p) => p.name)).size !== ports.length) return undefined;
   const endpoints = quickList(v.endpoints, (e) => quickEndpoint(e, addressType));
   if (!ports || !endpoints) return undefined;
   return { namespace, name, serviceName, addressType, ports, endpoints, origin: raw.file };

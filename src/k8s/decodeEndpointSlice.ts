@@ -38,6 +38,7 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
       const why = dns1123Label(pname);
       if (why) p.report('KPC012', ['name'], `${JSON.stringify(pname)} ${why}`);
     }
+    // A name of the wrong type is already an error; absent or null is the defaulted "".
     if (pname !== undefined || p.get(['name']) == null) {
       const n = pname ?? '';
       if (seenNames.has(n)) p.report('KPC019', ['name'], n ? `duplicate port name ${JSON.stringify(n)}` : 'a second port without a name (each port of a slice needs its own name)');

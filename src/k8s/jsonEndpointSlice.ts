@@ -142,7 +142,7 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
     }
   }
   if (f === -2) return undefined;
-  if (kind === undefined || apiVersion === undefined || apiVersion !== 'discovery.k8s.io/v1' || meta === undefined) return undefined;
+  if (kind === undefined || apiVersion !== 'discovery.k8s.io/v1' || meta === undefined) return undefined;
   const type = addressType as AddressType | undefined;
   if (type === undefined) return undefined;
   if (endpointsAt >= 0) {

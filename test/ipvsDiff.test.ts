@@ -129,6 +129,14 @@ describe('kproxy-compile diff --backend ipvs: a side on standard input, and wher
     expect(run.stderr).toMatch(new RegExp(`^<stdin>:${at}: error KPC052: real server weight must be a number from 0 to 65535`, 'm'));
   });
 
+  it.each([['text no dump starts with', 'hello\n', 1], ['a real server line before any virtual server', '# from a node\n-a -t 10.0.0.11:31080 -r 10.244.3.30:8080 -m -w 1\n', 2], ['nothing at all', '', undefined]] as const)('a rules side of %s is an error, never "no differences"', async (_, text, line) => {
+    const run = await runCli(['diff', demo, '-', '--backend', 'ipvs', '--new-format', 'rules'], { stdin: text });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const errors = run.stderr.split('\n').filter((l) => / error /.test(l));
+    expect(errors).toEqual([`<stdin>${line === undefined ? '' : `:${line}`}: error KPC052: ${line === undefined ? 'holds no dump' : 'does not start as a dump does'}: expected ipvsadm -Sn rules (-A ...), an ipset save (create ...), an iptables-save dump (*table) or kproxy-compile --format all output`]);
+  });
+
   it('an ipvsadm -Sn dump piped as OLD is read as a dump', async () => {
     const ipvsadm = (await runCli([demo, '--backend', 'ipvs', '--format', 'ipvsadm'])).stdout;
     const run = await runCli(['diff', '-', demo, '--backend', 'ipvs', '--output', 'json'], { stdin: ipvsadm.replace(`${realServer}\n`, '') });

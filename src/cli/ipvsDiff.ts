@@ -24,25 +24,28 @@ const HEADERS: ReadonlyMap<string, Part> = new Map([
  * Each part keeps the dump's line numbers: lines outside it (headers included) are left blank,
  * which every part's parser skips, so a diagnostic names the line of the file.
  */
-function splitParts(text: string): Partial<Record<Part, string>> {
+function splitParts(text: string): { parts: Partial<Record<Part, string>>; stray?: number } {
   const lines = text.split('\n');
   const owner: (Part | undefined)[] = new Array(lines.length);
   const seen = new Set<Part>();
   let current: Part | undefined;
+  let stray: number | undefined;
   lines.forEach((line, i) => {
     const header = HEADERS.get(line);
     if (header) { current = header; seen.add(header); return; }
-    if (!current) {
+    if (!current && stray === undefined) {
       const t = line.trim();
       if (!t || t.startsWith('#')) return;
-      current = t.startsWith('-A ') ? 'ipvsadm' : t.startsWith('create ') ? 'ipset' : t.startsWith('*') ? 'iptables' : 'addresses';
+      current = t.startsWith('-A ') ? 'ipvsadm' : t.startsWith('create ') ? 'ipset' : t.startsWith('*') ? 'iptables' : undefined;
+      // Text no dump starts with, outside any part: nothing here can be compared.
+      if (!current) { stray = i; return; }
       seen.add(current);
     }
-    owner[i] = current;
+    if (current) owner[i] = current;
   });
   const parts: Partial<Record<Part, string>> = {};
   for (const part of seen) parts[part] = lines.map((line, i) => (owner[i] === part ? line : '')).join('\n');
-  return parts;
+  return { parts, stray };
 }
 
 /**
@@ -77,7 +80,12 @@ export async function loadIpvsSide(path: string, forced: string, options: Common
   const text = await readSideText(path, cwd, readStdin, diagnostics);
   if (text === undefined) return undefined;
   const shown = shownName(path);
-  const parts = splitParts(text);
+  const { parts, stray } = splitParts(text);
+  if (stray !== undefined || !Object.keys(parts).length) {
+    const what = stray === undefined ? 'holds no dump' : 'does not start as a dump does';
+    diagnostics.push(diag('KPC052', `${what}: expected ipvsadm -Sn rules (-A ...), an ipset save (create ...), an iptables-save dump (*table) or kproxy-compile --format all output`, { file: shown, line: stray === undefined ? undefined : stray + 1 }));
+    return undefined;
+  }
   const side: { -readonly [K in keyof IpvsSide]: IpvsSide[K] } = {};
   if (parts.ipvsadm !== undefined) {
     const r = parseIpvsadm(parts.ipvsadm, shown);

@@ -107,6 +107,21 @@ describe('bad input: exit 2, one message per problem, nothing on stdout, no outp
     });
   }
 
+  it('kproxy-compile in.yaml (the slices of a Service that failed to read are not also "unclaimed")', async () => {
+    const caseDir = mkdtempSync(join(dir, 'refused-'));
+    const sliceDoc = slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\nports:\n- name: http\n  port: 8080\n');
+    const bad = [svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 70000\n'), svc(GOOD_SPEC).replace('apiVersion: v1', 'apiVersion: v2')];
+    for (const service of bad) {
+      writeFileSync(join(caseDir, 'in.yaml'), `${service}---\n${sliceDoc}`);
+      const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^in\.yaml:\d+: error KPC01[58]: Service shop\/web: /);
+    }
+  });
+
   it('kproxy-compile missing.yaml (an unreadable path)', async () => {
     const run = await runCli([join(dir, 'missing.yaml')]);
     expect(run.code).toBe(2);

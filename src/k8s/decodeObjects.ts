@@ -27,9 +27,12 @@ export interface DecodeOptions {
 /**
  * Slices kube-proxy ignores (no service-name label, or a Service the input lacks): a warning each,
  * at the label's line in the slice's own file (a slice shared with another load names its origin).
+ * `refused` holds `namespace/name` of the Service objects the input has but that failed to read:
+ * their slices are not unclaimed, and saying so would only add noise to the error.
  */
-function unclaimedSlices(services: readonly Service[], slices: readonly EndpointSlice[], raws: readonly RawObject[], diagnostics: Diagnostic[]): void {
+function unclaimedSlices(services: readonly Service[], refused: ReadonlySet<string>, slices: readonly EndpointSlice[], raws: readonly RawObject[], diagnostics: Diagnostic[]): void {
   const names = new Set(services.map((x) => `${x.namespace}/${x.name}`));
+  for (const n of refused) names.add(n);
   slices.forEach((slice, i) => {
     if (slice.serviceName !== '' && names.has(`${slice.namespace}/${slice.serviceName}`)) return;
     const raw = raws[i];
@@ -74,6 +77,14 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
   const proxyConfigs: RawObject[] = [];
   const skipped = new Map<string, number>();
   const seen = new Map<string, RawObject>();
+  const refused = new Set<string>();
+  /** Notes a Service object that failed to read, by the names its metadata gives (see unclaimedSlices). */
+  const refuse = (raw: RawObject): void => {
+    const meta = raw.value.metadata;
+    if (!meta || typeof meta !== 'object') return;
+    const { namespace = 'default', name } = meta as Record<string, unknown>;
+    if (typeof namespace === 'string' && typeof name === 'string') refused.add(`${namespace}/${name}`);
+  };
 
   const duplicate = (key: string, raw: RawObject, label: string): boolean => {
     const first = seen.get(key);
@@ -124,12 +135,14 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       const meta = raw.value.metadata as Record<string, unknown> | undefined;
       const object = kind === 'Node' ? `Node ${typeof meta?.name === 'string' ? meta.name : '?'}` : objectLabel(raw, kind);
       diagnostics.push(diag('KPC018', wrongVersion, { file: raw.file, line: raw.locate(['apiVersion']) ?? raw.locate([]), object, field: 'apiVersion' }));
+      if (kind === 'Service') refuse(raw);
       continue;
     }
     if (kind === 'Service' && group === '') {
       const { service, diagnostics: ds } = decodeService(raw);
       diagnostics.push(...ds);
       if (service) addService(service, raw, ds.length === 0);
+      else refuse(raw);
     } else if (kind === 'EndpointSlice' && group === 'discovery.k8s.io') {
       const { slice, diagnostics: ds } = decodeEndpointSlice(raw);
       diagnostics.push(...ds);
@@ -145,7 +158,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       skipped.set(k, (skipped.get(k) ?? 0) + 1);
     }
   }
-  unclaimedSlices(services, slices, sliceRaws, diagnostics);
+  unclaimedSlices(services, refused, slices, sliceRaws, diagnostics);
   for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));
   return { cluster: { services, slices, nodes, proxyConfigs }, diagnostics };
 }

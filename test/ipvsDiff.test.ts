@@ -137,6 +137,25 @@ describe('kproxy-compile diff --backend ipvs: a side on standard input, and wher
     expect(errors).toEqual([`<stdin>${line === undefined ? '' : `:${line}`}: error KPC052: ${line === undefined ? 'holds no dump' : 'does not start as a dump does'}: expected ipvsadm -Sn rules (-A ...), an ipset save (create ...), an iptables-save dump (*table) or kproxy-compile --format all output`]);
   });
 
+  it('a refused virtual server or set is one error: its real server and add lines are not reported again', async () => {
+    const lines = (await dumpOf()).split('\n');
+    const vs = lines.findIndex((l) => l.startsWith('-A -t 10.0.0.11:31080 '));
+    const set = lines.findIndex((l) => l.startsWith('create KUBE-CLUSTER-IP '));
+    expect(lines.filter((l) => l.startsWith('-a -t 10.0.0.11:31080 ')).length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.startsWith('add KUBE-CLUSTER-IP ')).length).toBeGreaterThan(1);
+    const cases = [
+      { at: vs, line: lines[vs].replace(/ -s \S+/, ' -s bogus'), error: 'scheduler "bogus" is not one IPVS has (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos)' },
+      { at: set, line: lines[set].replace('hash:ip,port', 'hash:bogus'), error: 'set type "hash:bogus" is not one ipset has' },
+    ];
+    for (const c of cases) {
+      expect(c.line).not.toBe(lines[c.at]);
+      const run = await runCli(['diff', demo, '-', '--backend', 'ipvs'], { stdin: lines.map((l, i) => (i === c.at ? c.line : l)).join('\n') });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.split('\n').filter((l) => / error /.test(l))).toEqual([`<stdin>:${c.at + 1}: error KPC052: ${c.error}`]);
+    }
+  });
+
   it('an ipvsadm -Sn dump piped as OLD is read as a dump', async () => {
     const ipvsadm = (await runCli([demo, '--backend', 'ipvs', '--format', 'ipvsadm'])).stdout;
     const run = await runCli(['diff', '-', demo, '--backend', 'ipvs', '--output', 'json'], { stdin: ipvsadm.replace(`${realServer}\n`, '') });

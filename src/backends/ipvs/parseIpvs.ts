@@ -43,27 +43,36 @@ export function parseIpvsadm(text: string, file: string): { servers?: VirtualSer
   const diagnostics: Diagnostic[] = [];
   const servers: { vs: Omit<VirtualServer, 'realServers'>; rs: RealServer[] }[] = [];
   const byKey = new Map<string, { vs: Omit<VirtualServer, 'realServers'>; rs: RealServer[] }>();
+  // Virtual servers whose -A line was refused, as written (protocol flag, address): their real
+  // server lines are not reported again, each as "before its virtual server".
+  const refused = new Set<string>();
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const at = { file, line: i + 1 };
     const t = line.split(/\s+/);
     const proto = PROTO_FLAGS[t[1]];
+    const written = `${proto ?? t[1]} ${t[2] ?? ''}`;
+    if (t[0] === '-a' && refused.has(written)) return;
+    const refuse = (message: string): void => {
+      diagnostics.push(diag('KPC052', message, at));
+      if (t[0] === '-A') refused.add(written);
+    };
     const hp = t[2] ? splitHostPort(t[2]) : undefined;
-    if ((t[0] !== '-A' && t[0] !== '-a') || !proto) { diagnostics.push(diag('KPC052', `not an ipvsadm -Sn line: ${JSON.stringify(line.slice(0, 80))}`, at)); return; }
-    if (!hp) { diagnostics.push(diag('KPC052', `${JSON.stringify(t[2] ?? '')} is not an address:port (a valid IP and a port up to 65535)`, at)); return; }
+    if ((t[0] !== '-A' && t[0] !== '-a') || !proto) { refuse(`not an ipvsadm -Sn line: ${JSON.stringify(line.slice(0, 80))}`); return; }
+    if (!hp) { refuse(`${JSON.stringify(t[2] ?? '')} is not an address:port (a valid IP and a port up to 65535)`); return; }
     const key = `${proto}/${hp.address}/${hp.port}`;
     const opts = new Map<string, string>();
     for (let j = 3; j < t.length; j++) {
       if (t[j] === '-m' || t[j] === '-g' || t[j] === '-i') { opts.set('fwd', t[j]); continue; }
-      if (j + 1 >= t.length) { diagnostics.push(diag('KPC052', `option ${t[j]} needs a value`, at)); return; }
+      if (j + 1 >= t.length) { refuse(`option ${t[j]} needs a value`); return; }
       opts.set(t[j], t[++j]);
     }
     if (t[0] === '-A') {
       const scheduler = opts.get('-s');
-      if (scheduler !== undefined && !IPVS_SCHEDULERS.includes(scheduler)) { diagnostics.push(diag('KPC052', `scheduler ${JSON.stringify(scheduler)} is not one IPVS has (${IPVS_SCHEDULERS.join(', ')})`, at)); return; }
+      if (scheduler !== undefined && !IPVS_SCHEDULERS.includes(scheduler)) { refuse(`scheduler ${JSON.stringify(scheduler)} is not one IPVS has (${IPVS_SCHEDULERS.join(', ')})`); return; }
       const persistence = opts.get('-p');
-      if (persistence !== undefined && !/^\d{1,9}$/.test(persistence)) { diagnostics.push(diag('KPC052', `persistence timeout must be a number of seconds, found ${JSON.stringify(persistence)}`, at)); return; }
+      if (persistence !== undefined && !/^\d{1,9}$/.test(persistence)) { refuse(`persistence timeout must be a number of seconds, found ${JSON.stringify(persistence)}`); return; }
       const entry = { vs: { protocol: proto, address: hp.address, port: hp.port, scheduler: opts.get('-s') ?? 'wlc', persistence: Number(opts.get('-p') ?? 0), sourceHash: (opts.get('-b') ?? '').split(',').some((f) => f === 'mh-port' || f === 'sh-port' || f === 'flag-2') }, rs: [] };
       servers.push(entry);
       byKey.set(key, entry);
@@ -86,15 +95,18 @@ export function parseIpvsadm(text: string, file: string): { servers?: VirtualSer
 export function parseIpset(text: string, file: string): { sets?: Ipset[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const sets = new Map<string, { name: string; type: IpsetType; family: 'inet' | 'inet6'; comment: string; entries: string[] }>();
+  // Sets whose create line was refused: their add lines are not reported again, each as "before its create line".
+  const refused = new Set<string>();
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const at = { file, line: i + 1 };
     const t = line.split(/\s+/);
+    if (t[0] === 'add' && t.length >= 3 && refused.has(t[1])) return;
     if (t[0] === 'create' && t.length >= 3) {
       const fam = t.indexOf('family');
       const base = t[1].replace(/^KUBE-6-/, 'KUBE-');
-      if (!IPSET_TYPES.has(t[2])) { diagnostics.push(diag('KPC052', `set type ${JSON.stringify(t[2])} is not one ipset has`, at)); return; }
+      if (!IPSET_TYPES.has(t[2])) { diagnostics.push(diag('KPC052', `set type ${JSON.stringify(t[2])} is not one ipset has`, at)); refused.add(t[1]); return; }
       const comment = IPSET_DEFS.find(([k]) => k.startsWith(base) || base.startsWith(k))?.[2] ?? '';
       sets.set(t[1], { name: t[1], type: t[2] as IpsetType, family: fam >= 0 && t[fam + 1] === 'inet6' ? 'inet6' : 'inet', comment, entries: [] });
     } else if (t[0] === 'add' && t.length >= 3) {
@@ -103,7 +115,10 @@ export function parseIpset(text: string, file: string): { sets?: Ipset[]; diagno
       if (!s) diagnostics.push(diag('KPC052', `add to set ${t[1]} before its create line`, at));
       else if (problem) diagnostics.push(diag('KPC052', problem, at));
       else s.entries.push(t[2]);
-    } else diagnostics.push(diag('KPC052', `not an ipset save line: ${JSON.stringify(line.slice(0, 80))}`, at));
+    } else {
+      diagnostics.push(diag('KPC052', `not an ipset save line: ${JSON.stringify(line.slice(0, 80))}`, at));
+      if (t[0] === 'create' && t[1] !== undefined) refused.add(t[1]);
+    }
   });
   return diagnostics.length ? { diagnostics } : { sets: [...sets.values()], diagnostics };
 }

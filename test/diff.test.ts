@@ -611,6 +611,17 @@ describe('kproxy-compile diff with a dump that is not only a dump', () => {
     expect(run.stderr.trim().split('\n')).toEqual([`${file}:1: error KPC050: expected a table line such as *nat, found "sudo: unable to resolve host node-1: Name or service not kno"`]);
   });
 
+  it.each([
+    ['`iptables -S` output', '-P PREROUTING ACCEPT\n-N KUBE-SERVICES\n-A KUBE-SERVICES -j RETURN\n', '"-P PREROUTING ACCEPT" (and 2 more lines up to line 3 outside any table)'],
+    ['a dump without its first line', ':KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n', '":KUBE-SERVICES - [0:0]" (and 2 more lines up to line 3 outside any table)'],
+    ['a single rule', '-A KUBE-SERVICES -j RETURN\n', '"-A KUBE-SERVICES -j RETURN"'],
+  ])('rules without a *table line (%s) are read as rules: the missing table named, exit 2', async (_, text, found) => {
+    const run = await runCli(['diff', demo, '-'], { stdin: text });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`<stdin>:1: error KPC050: expected a table line such as *nat, found ${found}; the input has no *table line, so it is not an iptables-save dump or restore payload`]);
+  });
+
   it('manifests read as rules (--new-format rules): one error, saying there is no table at all', async () => {
     const shop = join(demo, 'shop.yaml');
     const run = await runCli(['diff', demo, shop, '--new-format', 'rules']);

@@ -38,8 +38,8 @@ interface Loaded {
 }
 
 /**
- * A rules dump starts (after comments and blank lines) with a `*table` line; the first 4 KiB
- * decide. A stray line or two ahead of it (a shell's warning captured with the dump) does not
+ * A rules dump starts (after comments and blank lines) with a `*table` line, or at least a chain
+ * or rule line; the first 4 KiB decide. A stray line or two ahead of it (a shell's warning captured with the dump) does not
  * make it manifests: an unindented `*table` line followed by a chain or rule line is a dump's
  * (in YAML it would be a bare alias, which no manifest has), and the parser names the stray lines.
  */
@@ -48,6 +48,9 @@ async function looksLikeRules(path: string, cwd: string, readStdin: Io['readStdi
   const line = head && firstLine(head);
   if (line === undefined) return false;
   if (/^\*[a-z]+$/.test(line)) return true;
+  // A chain, policy or rule line first: iptables rules that lost their table line (`iptables -S`
+  // output, or a dump cut short). No manifest starts so; the dump parser says what is missing.
+  if (/^(:[A-Z][A-Za-z0-9_.-]* |-[APN] [A-Z])/.test(line)) return true;
   return /^\*(filter|nat|mangle|raw|security)\r?\n(#[^\n]*\n|\s*\n)*(:[A-Z]|-A )/m.test(head!.toString('utf8'));
 }
 

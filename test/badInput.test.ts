@@ -242,6 +242,58 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     });
   }
 
+  // Addresses the API server refuses as endpoints or external IPs (ValidateNonSpecialIP), each
+  // with the range the warning names; kube-proxy would still program them.
+  const specialCases: readonly { family: 'IPv4' | 'IPv6'; address: string; why: string }[] = [
+    { family: 'IPv4', address: '0.0.0.0', why: 'may not be unspecified \\(0\\.0\\.0\\.0\\)' },
+    { family: 'IPv4', address: '127.0.0.53', why: 'may not be in the loopback range \\(127\\.0\\.0\\.0/8, ::1/128\\)' },
+    { family: 'IPv4', address: '169.254.169.254', why: 'may not be in the link-local range \\(169\\.254\\.0\\.0/16, fe80::/10\\)' },
+    { family: 'IPv4', address: '224.0.0.251', why: 'may not be in the link-local multicast range \\(224\\.0\\.0\\.0/24, ff02::/10\\)' },
+    { family: 'IPv6', address: '::', why: 'may not be unspecified \\(::\\)' },
+    { family: 'IPv6', address: '::1', why: 'may not be in the loopback range \\(127\\.0\\.0\\.0/8, ::1/128\\)' },
+    { family: 'IPv6', address: 'fe80::1', why: 'may not be in the link-local range \\(169\\.254\\.0\\.0/16, fe80::/10\\)' },
+    { family: 'IPv6', address: 'ff02::fb', why: 'may not be in the link-local multicast range \\(224\\.0\\.0\\.0/24, ff02::/10\\)' },
+  ];
+  it.each(specialCases)('kproxy-compile in.yaml / in.json (endpoint and external IP $address: a warning each, the rules as kube-proxy writes them)', async ({ family, address, why }) => {
+    const caseDir = mkdtempSync(join(dir, 'special-'));
+    const v6 = family === 'IPv6';
+    const objects = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: v6 ? 'fd00::10' : '10.96.0.10', ipFamilies: [family], externalIPs: [address], ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: family, endpoints: [{ addresses: [v6 ? 'fd00::1' : '10.0.0.1'] }, { addresses: [address] }], ports: [{ name: 'http', port: 8080 }] },
+    ];
+    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+    writeFileSync(join(caseDir, 'in.json'), asList(objects));
+    const esc = address.replace(/\./g, '\\.');
+    for (const name of ['in.yaml', 'in.json']) {
+      const run = await runCli([name, '--hostname-override', 'node-a', ...(v6 ? ['--family', 'ipv6'] : [])], { cwd: caseDir });
+      expect(run.code, name).toBe(0);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines, name).toHaveLength(2);
+      expect(lines[0], name).toMatch(new RegExp(`^${name.replace('.', '\\.')}:\\d+: warning KPC033: Service shop/web: spec\\.externalIPs\\[0\\]: ${esc} ${why}: the API server would reject this, kube-proxy uses it as given$`));
+      expect(lines[1], name).toMatch(new RegExp(`^${name.replace('.', '\\.')}:\\d+: warning KPC033: EndpointSlice shop/web-abc: endpoints\\[1\\]\\.addresses\\[0\\]: ${esc} ${why}: the API server would reject this, kube-proxy uses it as given$`));
+      const dest = v6 ? `\\[${esc}\\]:8080` : `${esc}:8080`;
+      expect(run.stdout, name).toMatch(new RegExp(`^-A KUBE-SEP-\\w+ -p tcp -m comment --comment "shop/web:http" -m tcp -j DNAT --to-destination ${dest}$`, 'm'));
+      expect(run.stdout, name).toMatch(new RegExp(`^-A KUBE-SERVICES -d ${esc}/${v6 ? 128 : 32} -p tcp -m comment --comment "shop/web:http external IP" -m tcp --dport 80 -j KUBE-EXT-\\w+$`, 'm'));
+    }
+  });
+
+  it('kproxy-compile in.json (addresses beside the special ranges are not warned about)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'special-'));
+    const near = ['1.0.0.1', '126.255.255.255', '128.0.0.1', '169.253.0.1', '169.255.0.1', '224.0.1.1', '223.0.0.1', '0.0.0.1'];
+    const objects = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', externalIPs: ['192.0.2.7', '224.0.1.1'], ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: near.map((a) => ({ addresses: [a] })), ports: [{ name: 'http', port: 8080 }] },
+    ];
+    writeFileSync(join(caseDir, 'in.json'), asList(objects));
+    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+    for (const name of ['in.yaml', 'in.json']) {
+      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.code, name).toBe(0);
+      expect(run.stderr, name).toBe('');
+      for (const a of near) expect(run.stdout, `${name} ${a}`).toContain(`--to-destination ${a}:8080`);
+    }
+  });
+
   it('kproxy-compile in.yaml (a LoadBalancer with allocateLoadBalancerNodePorts false needs no nodePort: no warning)', async () => {
     const caseDir = mkdtempSync(join(dir, 'alloc-'));
     writeFileSync(join(caseDir, 'in.yaml'), asYaml([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, clusterIP: '10.96.0.10', ports: [{ port: 80 }] } }]));

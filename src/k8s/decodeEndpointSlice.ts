@@ -1,4 +1,4 @@
-import { parseIp } from '../util/ip.js';
+import { parseIp, specialIpProblem } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
@@ -67,6 +67,8 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
         const ip = parseIp(a);
         if (!ip) { e.report('KPC013', ['addresses', j], `must be a valid IP address, found ${JSON.stringify(a)}`); return; }
         if ((ip.family === 4) !== (addressType === 'IPv4')) { e.report('KPC020', ['addresses', j], `${a} is not an ${addressType} address, as addressType requires`); return; }
+        const special = specialIpProblem(ip);
+        if (special) e.report('KPC033', ['addresses', j], `${a} ${special}: the API server would reject this, kube-proxy uses it as given`);
       }
       addresses.push(a);
     });

@@ -1,4 +1,4 @@
-import { parseCidr, parseIp, familyOf, type Family } from '../util/ip.js';
+import { parseCidr, parseIp, familyOf, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
 import { quickService } from './quickService.js';
@@ -92,8 +92,13 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   r.list(['spec', 'externalIPs']).forEach((_, i) => {
     const v = r.string(['spec', 'externalIPs', i], true);
     if (v === undefined) return;
-    if (!parseIp(v)) r.report('KPC013', ['spec', 'externalIPs', i], `must be a valid IP address, found ${JSON.stringify(v)}`);
-    else externalIPs.push(v);
+    const ip = parseIp(v);
+    if (!ip) r.report('KPC013', ['spec', 'externalIPs', i], `must be a valid IP address, found ${JSON.stringify(v)}`);
+    else {
+      const special = specialIpProblem(ip);
+      if (special) r.report('KPC033', ['spec', 'externalIPs', i], `${v} ${special}: the API server would reject this, kube-proxy uses it as given`);
+      externalIPs.push(v);
+    }
   });
 
   const loadBalancerSourceRanges: string[] = [];

@@ -1,5 +1,5 @@
 import { FAIL, type JsonCursor, type Read } from '../input/jsonCursor.js';
-import { isCanonicalIPv4, parseIp } from '../util/ip.js';
+import { isCanonicalIPv4, mayBeSpecialIPv4, parseIp, specialIpProblem } from '../util/ip.js';
 import { dns1123Subdomain } from './names.js';
 import { NO_ZONES } from './quickEndpointSlice.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
@@ -18,9 +18,10 @@ function readAddresses(c: JsonCursor, addressType: AddressType): Read<string[]> 
   while (c.nextItem()) {
     const a = c.string();
     if (typeof a !== 'string') return FAIL;
-    if (!(addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a)))) {
+    if (!(addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a) && !mayBeSpecialIPv4(a)))) {
+      // The checked reader warns about an address the API server would refuse.
       const ip = parseIp(a);
-      if (!ip || (ip.family === 4) !== (addressType === 'IPv4')) return FAIL;
+      if (!ip || (ip.family === 4) !== (addressType === 'IPv4') || specialIpProblem(ip)) return FAIL;
     }
     out.push(a);
   }

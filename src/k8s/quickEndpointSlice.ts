@@ -1,4 +1,4 @@
-import { isCanonicalIPv4, parseIp } from '../util/ip.js';
+import { isCanonicalIPv4, mayBeSpecialIPv4, parseIp, specialIpProblem } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { PROTOCOLS, SERVICE_NAME_LABEL, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
@@ -52,9 +52,10 @@ function quickAddresses(list: unknown, addressType: EndpointSlice['addressType']
   if (!Array.isArray(list) || list.length === 0) return undefined;
   for (const a of list) {
     if (typeof a !== 'string') return undefined;
-    if (addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a))) continue;
+    if (addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a) && !mayBeSpecialIPv4(a))) continue;
+    // The checked reader warns about an address the API server would refuse.
     const ip = parseIp(a);
-    if (!ip || (ip.family === 4) !== (addressType === 'IPv4')) return undefined;
+    if (!ip || (ip.family === 4) !== (addressType === 'IPv4') || specialIpProblem(ip)) return undefined;
   }
   // Every address is valid, so the list is used as it is rather than copied.
   return list as readonly string[];

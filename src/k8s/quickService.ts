@@ -1,4 +1,4 @@
-import { familyOf, parseCidr, parseIp, type Family } from '../util/ip.js';
+import { familyOf, parseCidr, parseIp, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1035Label, dns1123Label } from './names.js';
 import type { LoadBalancerIngress, Protocol, Service, ServicePortSpec, ServiceType } from './types.js';
@@ -134,7 +134,8 @@ export function quickService(raw: RawObject): Service | undefined {
 
   const ports = quickPorts(spec.ports, type);
   if (ports === null || (ports.length === 0 && clusterIP !== 'None')) return undefined;
-  const externalIPs = stringList(spec.externalIPs, (ip) => parseIp(ip) !== undefined);
+  // The checked reader warns about an external IP the API server would refuse.
+  const externalIPs = stringList(spec.externalIPs, (text) => { const ip = parseIp(text); return ip !== undefined && !specialIpProblem(ip); });
   const ranges = stringList(spec.loadBalancerSourceRanges, (r) => parseCidr(r.trim()) !== undefined);
   if (externalIPs === null || ranges === null || (ranges.length && type !== 'LoadBalancer')) return undefined;
   const ingressField = field(field(v.status, 'loadBalancer'), 'ingress');

@@ -174,6 +174,31 @@ export function cidrContains(cidr: Cidr, ip: Ip): boolean {
   return masked.bytes.every((b, i) => b === cidr.ip.bytes[i]);
 }
 
+/**
+ * Why the API server refuses `ip` as an endpoint or external IP (ValidateNonSpecialIP), if it
+ * does: unspecified, loopback, link-local unicast or link-local multicast. (parseIp already reads
+ * an IPv4-mapped IPv6 address as its IPv4 address, as Go does.)
+ */
+export function specialIpProblem(ip: Ip): string | undefined {
+  const b = ip.bytes;
+  const v4 = ip.family === 4;
+  if (b.every((x) => x === 0)) return `may not be unspecified (${v4 ? '0.0.0.0' : '::'})`;
+  if (v4 ? b[0] === 127 : isLoopback(ip)) return 'may not be in the loopback range (127.0.0.0/8, ::1/128)';
+  if (v4 ? b[0] === 169 && b[1] === 254 : b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return 'may not be in the link-local range (169.254.0.0/16, fe80::/10)';
+  if (v4 ? b[0] === 224 && b[1] === 0 && b[2] === 0 : b[0] === 0xff && (b[1] & 0x0f) === 0x02) return 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)';
+  return undefined;
+}
+
+/**
+ * Whether a canonical IPv4 text (see isCanonicalIPv4) might be one specialIpProblem names: a test
+ * on the first characters, so the fast readers pass such an address to the checked ones.
+ */
+export function mayBeSpecialIPv4(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c !== 0x30 && c !== 0x31 && c !== 0x32) return false;
+  return text === '0.0.0.0' || text.startsWith('127.') || text.startsWith('169.254.') || text.startsWith('224.0.0.');
+}
+
 export function isLoopback(ip: Ip): boolean {
   if (ip.family === 4) return ip.bytes[0] === 127;
   return ip.bytes.slice(0, 15).every((b) => b === 0) && ip.bytes[15] === 1;

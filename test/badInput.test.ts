@@ -54,6 +54,13 @@ const CASES: readonly BadCase[] = [
   { name: 'a port name with a newline', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: "h\\n-A INPUT -j DROP"\n    port: 80\n'), errors: [/^in\.yaml:9: error KPC012: Service shop\/web: spec\.ports\[0\]\.name: /] },
   { name: 'an upper-case Service name', file: svc(GOOD_SPEC, 'name: Web\n  namespace: shop'), errors: [/error KPC012: Service shop\/"Web": metadata\.name: "Web" must consist of lower case/] },
   { name: 'duplicate port names', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 80\n  - name: a\n    port: 81\n'), errors: [/^in\.yaml:11: error KPC019: Service shop\/web: spec\.ports\[1\]\.name: duplicate port name "a"/] },
+  { name: 'one nodePort twice for one protocol', file: svc('  type: NodePort\n  clusterIP: 10.96.0.10\n  ports:\n  - name: a\n    port: 80\n    nodePort: 30080\n  - name: b\n    port: 81\n    nodePort: 30080\n  - name: c\n    port: 81\n    protocol: UDP\n    nodePort: 30080\n'), errors: [/^in\.yaml:15: error KPC019: Service shop\/web: spec\.ports\[1\]\.nodePort: duplicate nodePort 30080\/TCP \(spec\.ports\[0\] has it\)$/] },
+  {
+    name: 'one nodePort twice for one protocol, in a JSON List',
+    as: 'in.json',
+    file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort', clusterIP: '10.96.0.10', ports: [{ name: 'a', port: 80, nodePort: 30080 }, { name: 'b', port: 81, nodePort: 30080 }] } }] })}\n`,
+    errors: [/^in\.json:1: error KPC019: Service shop\/web: spec\.ports\[1\]\.nodePort: duplicate nodePort 30080\/TCP \(spec\.ports\[0\] has it\)$/],
+  },
   { name: 'duplicate Services', file: `${svc(GOOD_SPEC)}---\n${svc(GOOD_SPEC)}`, errors: [/^in\.yaml:12: error KPC019: Service shop\/web: appears more than once \(first at in\.yaml:1\)/] },
   { name: 'bad EndpointSlice address type', file: slice('addressType: IPv5\nendpoints: []\n'), errors: [/^in\.yaml:8: error KPC018: EndpointSlice shop\/web-abc: addressType: must be one of IPv4, IPv6, FQDN/] },
   { name: 'an IPv6 address in an IPv4 slice', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["fd00::1"]\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:10: error KPC020: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[0\]: fd00::1 is not an IPv4 address/] },

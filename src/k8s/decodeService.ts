@@ -61,6 +61,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   const portList = r.list(['spec', 'ports']);
   const seenNames = new Set<string>();
   const seenPorts = new Set<string>();
+  const seenNodePorts = new Map<string, number>();
   portList.forEach((_, i) => {
     const base = ['spec', 'ports', i];
     if (!r.requiredMapping(base)) return;
@@ -79,6 +80,13 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
     const nodePort = p.port(['nodePort'], false, true) ?? 0;
     // The API server refuses this, but kube-proxy programs whatever nodePort it is given.
     if (nodePort && typeKnown && type !== 'NodePort' && type !== 'LoadBalancer') p.report('KPC033', ['nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
+    // The API server refuses one node port twice for one protocol (another protocol may share it).
+    if (nodePort) {
+      const key = `${nodePort}/${protocol}`;
+      const first = seenNodePorts.get(key);
+      if (first !== undefined) p.report('KPC019', ['nodePort'], `duplicate nodePort ${key} (spec.ports[${first}] has it)`);
+      else seenNodePorts.set(key, i);
+    }
     if (port !== undefined) {
       const key = `${port}/${protocol}`;
       if (seenPorts.has(key)) p.report('KPC019', ['port'], `duplicate port ${port}/${protocol}`);

@@ -69,8 +69,11 @@ function quickPorts(list: unknown, type: ServiceType): ServicePortSpec[] | null 
     // A node port on another type is reported (as a warning) by the checked reader.
     if (nodePort !== 0 && type === 'ClusterIP') return null;
     const key = `${port}/${protocol}`;
-    if (ports.has(key)) return null;
+    // A node port is a key too (`:` keeps the two kinds of key apart).
+    const nodeKey = `:${nodePort}/${protocol}`;
+    if (ports.has(key) || (nodePort !== 0 && ports.has(nodeKey))) return null;
     ports.add(key);
+    if (nodePort !== 0) ports.add(nodeKey);
     out.push({ name, protocol, port, nodePort });
   }
   return out;

@@ -61,6 +61,23 @@ const CASES: readonly BadCase[] = [
     file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'NodePort', clusterIP: '10.96.0.10', ports: [{ name: 'a', port: 80, nodePort: 30080 }, { name: 'b', port: 81, nodePort: 30080 }] } }] })}\n`,
     errors: [/^in\.json:1: error KPC019: Service shop\/web: spec\.ports\[1\]\.nodePort: duplicate nodePort 30080\/TCP \(spec\.ports\[0\] has it\)$/],
   },
+  { name: 'SingleStack with two cluster IPs', file: svc('  ipFamilyPolicy: SingleStack\n  clusterIP: 10.96.0.10\n  clusterIPs:\n  - 10.96.0.10\n  - fd00::10\n  ports:\n  - port: 80\n'), errors: [/^in\.yaml:7: error KPC020: Service shop\/web: spec\.ipFamilyPolicy: is SingleStack but spec\.clusterIPs holds two families; the API server requires PreferDualStack or RequireDualStack for that$/] },
+  { name: 'SingleStack with two ipFamilies', file: svc('  ipFamilyPolicy: SingleStack\n  ipFamilies:\n  - IPv4\n  - IPv6\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n'), errors: [/^in\.yaml:7: error KPC020: Service shop\/web: spec\.ipFamilyPolicy: is SingleStack but spec\.ipFamilies holds two families/] },
+  { name: 'an unknown ipFamilyPolicy', file: svc('  ipFamilyPolicy: DualStack\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n'), errors: [/^in\.yaml:7: error KPC018: Service shop\/web: spec\.ipFamilyPolicy: must be one of SingleStack, PreferDualStack, RequireDualStack, found "DualStack"/] },
+  { name: 'a headless NodePort Service', file: svc('  type: NodePort\n  clusterIP: None\n  ports:\n  - port: 80\n    nodePort: 30080\n'), errors: [/^in\.yaml:8: error KPC020: Service shop\/web: spec\.clusterIP: may not be "None" when spec\.type is NodePort$/] },
+  { name: 'a headless LoadBalancer Service (clusterIPs)', file: svc('  type: LoadBalancer\n  clusterIP: None\n  clusterIPs:\n  - None\n  ports:\n  - port: 80\n    nodePort: 30080\n'), errors: [/^in\.yaml:10: error KPC020: Service shop\/web: spec\.clusterIPs\[0\]: may not be "None" when spec\.type is LoadBalancer$/] },
+  { name: 'an ExternalName Service without externalName', file: svc('  type: ExternalName\n'), errors: [/^in\.yaml:6: error KPC011: Service shop\/web: spec\.externalName: is required when spec\.type is ExternalName$/] },
+  { name: 'an ExternalName that is no DNS name', file: svc('  type: ExternalName\n  externalName: "db_host.example.com"\n'), errors: [/^in\.yaml:8: error KPC012: Service shop\/web: spec\.externalName: "db_host\.example\.com" must consist of lower case alphanumeric characters, '-' or '\.'/] },
+  { name: 'a targetPort name with an upper-case letter', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    targetPort: Http\n'), errors: [/^in\.yaml:10: error KPC012: Service shop\/web: spec\.ports\[0\]\.targetPort: "Http" must contain only lower case alphanumeric characters \(a-z, 0-9\) and hyphens \(-\) \(a named port\), or give a number$/] },
+  { name: 'a targetPort of digits in quotes (a name, and no name is all digits)', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    targetPort: "8080"\n'), errors: [/^in\.yaml:10: error KPC012: Service shop\/web: spec\.ports\[0\]\.targetPort: "8080" must contain at least one letter \(a-z\)/] },
+  { name: 'a targetPort name of 16 characters', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    targetPort: abcdefghijklmnop\n'), errors: [/^in\.yaml:10: error KPC012: .*targetPort: "abcdefghijklmnop" must be no more than 15 characters/] },
+  { name: 'a targetPort out of range', file: svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n    targetPort: 70000\n'), errors: [/^in\.yaml:10: error KPC015: Service shop\/web: spec\.ports\[0\]\.targetPort: must be between 0 and 65535, found 70000$/] },
+  {
+    name: 'a targetPort out of range, in a JSON List',
+    as: 'in.json',
+    file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80, targetPort: 70000 }] } }] })}\n`,
+    errors: [/^in\.json:1: error KPC015: Service shop\/web: spec\.ports\[0\]\.targetPort: must be between 0 and 65535, found 70000$/],
+  },
   { name: 'duplicate Services', file: `${svc(GOOD_SPEC)}---\n${svc(GOOD_SPEC)}`, errors: [/^in\.yaml:12: error KPC019: Service shop\/web: appears more than once \(first at in\.yaml:1\)/] },
   { name: 'bad EndpointSlice address type', file: slice('addressType: IPv5\nendpoints: []\n'), errors: [/^in\.yaml:8: error KPC018: EndpointSlice shop\/web-abc: addressType: must be one of IPv4, IPv6, FQDN/] },
   { name: 'an IPv6 address in an IPv4 slice', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["fd00::1"]\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:10: error KPC020: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[0\]: fd00::1 is not an IPv4 address/] },
@@ -298,6 +315,28 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
       expect(run.code, name).toBe(0);
       expect(run.stderr, name).toBe('');
       for (const a of near) expect(run.stdout, `${name} ${a}`).toContain(`--to-destination ${a}:8080`);
+    }
+  });
+
+  it('kproxy-compile in.yaml / in.json (what the API server accepts in the fields it checks beside the rules: no diagnostic)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'accepted-'));
+    const service = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec });
+    const objects = [
+      service('named-target', { clusterIP: '10.96.0.11', ports: [{ name: 'a', port: 80, targetPort: 'http-alt' }, { name: 'b', port: 81, targetPort: 8081 }, { name: 'c', port: 82, targetPort: 0 }] }),
+      service('dual', { ipFamilyPolicy: 'PreferDualStack', clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12', 'fd00::12'], ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80 }] }),
+      service('single', { ipFamilyPolicy: 'SingleStack', clusterIP: '10.96.0.13', ipFamilies: ['IPv4'], ports: [{ port: 80 }] }),
+      service('headless', { clusterIP: 'None', ports: [{ port: 80 }] }),
+      service('external', { type: 'ExternalName', externalName: 'db.example.com.' }),
+    ];
+    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+    writeFileSync(join(caseDir, 'in.json'), asList(objects));
+    for (const name of ['in.yaml', 'in.json']) {
+      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.code, name).toBe(0);
+      expect(run.stderr, name).toBe('');
+      for (const ip of ['10.96.0.11', '10.96.0.12', '10.96.0.13']) expect(run.stdout, `${name} ${ip}`).toContain(`-d ${ip}/32`);
+      expect(run.stdout, name).not.toContain('shop/headless');
+      expect(run.stdout, name).not.toContain('shop/external');
     }
   });
 

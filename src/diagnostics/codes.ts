@@ -17,7 +17,7 @@ export const CODES = {
   KPC016: { severity: 'error', summary: 'a protocol is not TCP, UDP or SCTP' },
   KPC017: { severity: 'error', summary: 'a Service type is invalid' },
   KPC018: { severity: 'error', summary: 'a field has a value outside its allowed set' },
-  KPC019: { severity: 'error', summary: 'the same object appears twice' },
+  KPC019: { severity: 'error', summary: 'the same object appears twice, or a port name, port or nodePort within one object' },
   KPC020: { severity: 'error', summary: 'fields contradict each other' },
   KPC030: { severity: 'warning', summary: 'an EndpointSlice belongs to no Service in the input (kube-proxy ignores it)' },
   KPC031: { severity: 'warning', summary: 'an EndpointSlice has no kubernetes.io/service-name label (kube-proxy ignores it)' },

@@ -2,7 +2,7 @@ import { parseCidr, parseIp, familyOf, specialIpProblem, type Family } from '../
 import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
 import { quickService } from './quickService.js';
-import { dns1035Label, dns1123Label } from './names.js';
+import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from './names.js';
 import { PROTOCOLS, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 
@@ -56,6 +56,23 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   ipFamiliesOfIPs.forEach((f, i) => {
     if (ipFamilies[i] !== undefined && ipFamilies[i] !== f) r.report('KPC020', ['spec', 'ipFamilies', i], `is ${ipFamilies[i]} but the cluster IP at the same index is ${f}`);
   });
+  if (r.get(['spec', 'ipFamilyPolicy']) != null) {
+    const policy = r.oneOf(['spec', 'ipFamilyPolicy'], ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const, 'SingleStack');
+    if (policy === 'SingleStack' && (ipFamiliesOfIPs.length > 1 || ipFamilies.length > 1)) {
+      r.report('KPC020', ['spec', 'ipFamilyPolicy'], `is SingleStack but spec.${ipFamiliesOfIPs.length > 1 ? 'clusterIPs' : 'ipFamilies'} holds two families; the API server requires PreferDualStack or RequireDualStack for that`);
+    }
+  }
+  // A headless Service has no node ports or load balancer to carry.
+  if (ips[0] === 'None' && (type === 'NodePort' || type === 'LoadBalancer')) r.report('KPC020', clusterIPs.length ? ['spec', 'clusterIPs', 0] : ['spec', 'clusterIP'], `may not be "None" when spec.type is ${type}`);
+  if (type === 'ExternalName') {
+    const externalName = r.string(['spec', 'externalName']);
+    if (externalName === undefined && r.get(['spec', 'externalName']) == null) r.report('KPC011', ['spec', 'externalName'], 'is required when spec.type is ExternalName');
+    else if (externalName !== undefined) {
+      // A fully qualified name's final dot is allowed.
+      const why = dns1123Subdomain(externalName.endsWith('.') ? externalName.slice(0, -1) : externalName);
+      if (why) r.report('KPC012', ['spec', 'externalName'], `${JSON.stringify(externalName)} ${why}`);
+    }
+  }
 
   const ports: ServicePortSpec[] = [];
   const portList = r.list(['spec', 'ports']);
@@ -78,6 +95,12 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
     const protocol = p.oneOf(['protocol'], PROTOCOLS, 'TCP', 'KPC016');
     const port = p.port(['port'], type !== 'ExternalName');
     const nodePort = p.port(['nodePort'], false, true) ?? 0;
+    // Not read for the rules (the EndpointSlices carry the ports), but the API server checks it.
+    const targetPort = p.get(['targetPort']);
+    if (typeof targetPort === 'string') {
+      const why = portName(targetPort);
+      if (why) p.report('KPC012', ['targetPort'], `${JSON.stringify(targetPort)} ${why} (a named port), or give a number`);
+    } else if (targetPort != null) p.port(['targetPort'], false, true);
     // The API server refuses this, but kube-proxy programs whatever nodePort it is given.
     if (nodePort && typeKnown && type !== 'NodePort' && type !== 'LoadBalancer') p.report('KPC033', ['nodePort'], `is set although spec.type is ${type}; the API server would reject this, kube-proxy uses it as given`);
     // The API server refuses one node port twice for one protocol (another protocol may share it).

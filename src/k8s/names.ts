@@ -28,3 +28,13 @@ export function labelValue(v: string): string | undefined {
   if (v !== '' && !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v)) return "must consist of alphanumeric characters, '-', '_' or '.', and start and end with an alphanumeric character";
   return undefined;
 }
+
+/** A named port (IANA_SVC_NAME): at most 15 of [a-z0-9-], a letter among them, hyphens only inside and never two in a row. */
+export function portName(v: string): string | undefined {
+  if (v.length > 15) return 'must be no more than 15 characters';
+  if (!/^[-a-z0-9]+$/.test(v)) return 'must contain only lower case alphanumeric characters (a-z, 0-9) and hyphens (-)';
+  if (v.includes('--')) return 'must not contain consecutive hyphens';
+  if (!/[a-z]/.test(v)) return 'must contain at least one letter (a-z)';
+  if (v.startsWith('-') || v.endsWith('-')) return 'must not begin or end with a hyphen';
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import { familyOf, parseCidr, parseIp, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
-import { dns1035Label, dns1123Label } from './names.js';
+import { dns1035Label, dns1123Label, portName } from './names.js';
 import type { LoadBalancerIngress, Protocol, Service, ServicePortSpec, ServiceType } from './types.js';
 
 /*
@@ -66,6 +66,8 @@ function quickPorts(list: unknown, type: ServiceType): ServicePortSpec[] | null 
     const port = optInteger(p.port, 1, 65535, 0);
     const nodePort = optInteger(p.nodePort, 0, 65535, 0);
     if (protocol === null || port === null || port === 0 || nodePort === null) return null;
+    const target = p.targetPort;
+    if (typeof target === 'string' ? portName(target) !== undefined : optInteger(target, 0, 65535, 0) === null) return null;
     // A node port on another type is reported (as a warning) by the checked reader.
     if (nodePort !== 0 && type === 'ClusterIP') return null;
     const key = `${port}/${protocol}`;
@@ -134,6 +136,9 @@ export function quickService(raw: RawObject): Service | undefined {
   const ipFamilies = stringList(spec.ipFamilies, (f) => f === 'IPv4' || f === 'IPv6') as Family[] | null;
   if (ipFamilies === null || ipFamilies.length > 2 || (ipFamilies.length === 2 && ipFamilies[0] === ipFamilies[1])) return undefined;
   if (families.some((f, i) => ipFamilies[i] !== undefined && ipFamilies[i] !== f)) return undefined;
+  const policy = optOneOf(spec.ipFamilyPolicy, ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const, 'PreferDualStack');
+  if (policy === null || (policy === 'SingleStack' && (families.length > 1 || ipFamilies.length > 1))) return undefined;
+  if (ips[0] === 'None' && type !== 'ClusterIP') return undefined;
 
   const ports = quickPorts(spec.ports, type);
   if (ports === null || (ports.length === 0 && clusterIP !== 'None')) return undefined;

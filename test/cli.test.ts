@@ -1,10 +1,13 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from './helpers/fixtures.js';
 import { runCli } from './helpers/runCli.js';
+import { main } from '../src/cli/main.js';
+import { bufferIo } from '../src/cli/io.js';
+import { generateCluster } from '../bench/generate.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'kpc-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,6 +115,67 @@ describe('command line', () => {
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/error KPC001/);
+  });
+});
+
+describe('stdout that is a regular file', () => {
+  const bin = join(import.meta.dirname, '..', 'bin', 'kproxy-compile.js');
+  const args = [overall, ...overallArgs, '--format', 'restore'];
+
+  it('bin/kproxy-compile.js > FILE and >> FILE: the file holds exactly what a pipe gets (appended after what it held)', async () => {
+    const piped = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toContain('-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP"');
+    const file = join(dir, 'redirected.txt');
+    for (const [flags, before] of [['w', ''], ['a', 'kept line\n']] as const) {
+      writeFileSync(file, before);
+      const fd = openSync(file, flags === 'w' ? 'w' : 'a');
+      const run = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      closeSync(fd);
+      expect(run.status, flags).toBe(0);
+      expect(run.stderr, flags).toBe(piped.stderr);
+      expect(readFileSync(file, 'utf8'), flags).toBe(before + piped.stdout);
+    }
+  });
+
+  // A cluster whose restore payload is several chunks (about 4 MB).
+  const large = join(dir, 'large.json');
+  writeFileSync(large, JSON.stringify(generateCluster({ services: 1000, endpoints: 10, seed: 3 }).list));
+  const largeArgs = [large, '--hostname-override', 'node-0', '--node-ip', '192.168.0.10', '--cluster-cidr', '10.0.0.0/8', '--format', 'restore'];
+
+  it('a write to it that fails part-way: the file cut back, KPC001, exit 2', async () => {
+    const io = bufferIo();
+    const written: number[] = [];
+    let rolledBack = 0;
+    const failing = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const code = await main(largeArgs, {
+      ...io,
+      stdoutFile: {
+        write: (chunk) => {
+          if (written.length === 1) throw failing;
+          written.push(chunk.length);
+        },
+        rollback: () => { rolledBack++; },
+      },
+    });
+    expect(written).toHaveLength(1);
+    expect(rolledBack).toBe(1);
+    expect(code).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err().trim()).toBe('<stdout>: error KPC001: cannot write to standard output: no space left on the device');
+  });
+
+  it('the chunks it is given are the output, each a whole number of lines', async () => {
+    const whole = await runCli(largeArgs);
+    expect(whole.code).toBe(0);
+    const io = bufferIo();
+    const chunks: string[] = [];
+    const code = await main(largeArgs, { ...io, stdoutFile: { write: (c) => { chunks.push(Buffer.from(c).toString('utf8')); }, rollback: () => { throw new Error('no rollback expected'); } } });
+    expect(code).toBe(0);
+    expect(io.out()).toBe('');
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) expect(c.endsWith('\n')).toBe(true);
+    expect(chunks.join('')).toBe(whole.stdout);
   });
 });
 

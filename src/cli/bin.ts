@@ -1,4 +1,30 @@
+import { fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import type { StdoutFile } from './io.js';
 import { main } from './main.js';
+
+/** Stdout when it is a regular file; undefined for a terminal, a pipe or anything else. */
+function regularFileStdout(): StdoutFile | undefined {
+  let size: number;
+  try {
+    const st = fstatSync(1);
+    if (!st.isFile()) return undefined;
+    size = st.size;
+  } catch {
+    return undefined;
+  }
+  return {
+    write: (chunk) => {
+      for (let done = 0; done < chunk.length; ) done += writeSync(1, chunk, done);
+    },
+    rollback: () => {
+      try {
+        ftruncateSync(1, size);
+      } catch {
+        // Nothing more can be done about the file; the error that led here is reported.
+      }
+    },
+  };
+}
 
 /** Runs the CLI against the real process; the only place that touches `process`. */
 export async function runProcess(): Promise<void> {
@@ -18,6 +44,7 @@ export async function runProcess(): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stdoutFile: regularFileStdout(),
   });
   process.exitCode = code;
 }

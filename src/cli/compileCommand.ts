@@ -48,7 +48,19 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
       return EXIT_USAGE;
     }
   } else if (typeof text === 'string') io.stdout(text);
-  else {
+  else if (io.stdoutFile) {
+    // A file takes each chunk as it is rendered, so the output never sits in memory whole. Nothing
+    // can fail in rendering but a bug or a write; either way the file goes back to what it held.
+    const file = io.stdoutFile;
+    try {
+      text((chunk) => file.write(chunk));
+    } catch (e) {
+      file.rollback();
+      if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+      report(io, [diag('KPC001', `cannot write to standard output: ${ioReason(e)}`, { file: '<stdout>' })]);
+      return EXIT_USAGE;
+    }
+  } else {
     // Rendered whole before anything is printed, so a failure prints nothing.
     // The producer reuses its buffer after each chunk, so each is copied.
     const chunks: Buffer[] = [];

@@ -9,6 +9,20 @@ export interface Io {
   readonly cwd: string;
   /** True when stdout is a terminal (colour is then allowed). */
   readonly stdoutIsTTY: boolean;
+  /**
+   * Present when stdout is a regular file (`> rules.txt`): a large output is then written to it
+   * chunk by chunk as it is rendered instead of being held whole first, and a write that fails
+   * part-way is undone (see StdoutFile).
+   */
+  readonly stdoutFile?: StdoutFile;
+}
+
+/** Stdout as a regular file: synchronous writes, and a way back to what the file held before. */
+export interface StdoutFile {
+  /** Writes all of `chunk` before returning (so its buffer may be reused). */
+  write(chunk: Uint8Array): void;
+  /** Cuts the file back to its size before the first write (best effort: it may itself fail). */
+  rollback(): void;
 }
 
 /** An Io that records everything written, for in-process tests. */

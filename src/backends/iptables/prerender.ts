@@ -14,15 +14,16 @@ export interface Prerendered {
   readonly ownChains: readonly string[];
   /**
    * Their rules, as runs of one chain rendered into `arena`, in the order they were lowered: run
-   * `r` is `runs[3r]` (segment) `runs[3r+1]` (start) `runs[3r+2]` (end). Numbers, not an object
-   * per run: a large cluster has a hundred thousand runs, all alive until the output is written.
+   * `r` is `runs[3r]` (segment) `runs[3r+1]` (start) `runs[3r+2]` (end). Numbers in typed arrays,
+   * not an object per run: a large cluster has a hundred thousand runs, all alive until the output
+   * is written, and arrays sized once are not copied as they grow.
    */
-  readonly runs: readonly number[];
+  readonly runs: Int32Array;
   /** Each own chain's service port (its index in the model's servicePorts). */
-  readonly ownPort: readonly number[];
+  readonly ownPort: Int32Array;
   /** Each own chain's first run (-1 for none), and each run's next run of the same chain. */
-  readonly firstRun: readonly number[];
-  readonly nextRun: readonly number[];
+  readonly firstRun: Int32Array;
+  readonly nextRun: Int32Array;
   readonly arena: ByteArena;
 }
 
@@ -33,22 +34,32 @@ export interface Prerendered {
  */
 export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => void): Prerendered {
   const arena = new ByteArena();
+  // Room for every own chain a service port can have (SVC, SVL, EXT, FW and a SEP per endpoint);
+  // a run per chain is the usual case, and more is made if a service writes a chain in pieces.
+  let room = 16;
+  for (const sp of m.servicePorts) room += 4 + sp.reachableEndpoints.length;
   const ownChains: string[] = [];
-  const ownPort: number[] = [];
+  let ownPort = new Int32Array(room);
+  let firstRun = new Int32Array(room);
+  let chains = 0;
+  let runs = new Int32Array(3 * room);
+  let nextRun = new Int32Array(room);
+  let runCount = 0;
   let port = 0;
-  const runs: number[] = [];
-  const firstRun: number[] = [];
-  const nextRun: number[] = [];
   const largeCluster = isLargeCluster(m);
   const { filter, nat } = lowerParts(m, (plan) => {
     const own = serviceChainRules(plan, m, largeCluster);
-    const base = ownChains.length;
+    const base = chains;
+    if (chains + own.chains.length > ownPort.length) {
+      ownPort = grown(ownPort, chains + own.chains.length);
+      firstRun = grown(firstRun, ownPort.length);
+    }
     // The last run seen of each of this service's chains, by position in own.chains.
     const lastRun: number[] = [];
     for (const c of own.chains) {
       ownChains.push(c);
-      ownPort.push(port);
-      firstRun.push(-1);
+      ownPort[chains] = port;
+      firstRun[chains++] = -1;
       lastRun.push(-1);
     }
     const local = own.chains.length > 16 ? new Map(own.chains.map((c, k) => [c, k])) : undefined;
@@ -61,9 +72,15 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
         arena.endLine();
       }
       const { segment, start, end } = arena.range();
-      const run = runs.length / 3;
-      runs.push(segment, start, end);
-      nextRun.push(-1);
+      const run = runCount++;
+      if (run === nextRun.length) {
+        nextRun = grown(nextRun, run + 1);
+        runs = grown(runs, 3 * nextRun.length);
+      }
+      runs[3 * run] = segment;
+      runs[3 * run + 1] = start;
+      runs[3 * run + 2] = end;
+      nextRun[run] = -1;
       const k = local ? (local.get(chain) ?? -1) : own.chains.indexOf(chain);
       if (k < 0) throw new Error(`rules for undeclared chain ${chain}`);
       if (lastRun[k] < 0) firstRun[base + k] = run;
@@ -72,7 +89,18 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
     }
     port++;
   });
-  return { filter, nat, ownChains, ownPort, runs, firstRun, nextRun, arena };
+  return {
+    filter, nat, ownChains, arena,
+    ownPort: ownPort.subarray(0, chains), firstRun: firstRun.subarray(0, chains),
+    runs: runs.subarray(0, 3 * runCount), nextRun: nextRun.subarray(0, runCount),
+  };
+}
+
+/** `a`'s values in an array of at least `n` elements (twice as long as before, or more). */
+function grown(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(Math.max(2 * a.length, n));
+  out.set(a);
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { yaml } from './yaml.js';
+import { kubeYamlSchema, yaml } from './yaml.js';
 
 /**
  * Maps field paths of the documents in one source text to 1-based line numbers. Built lazily:
@@ -18,6 +18,7 @@ export class Locator {
     const stack: number[] = [];
     try {
       this.docs = yaml().loadAll(this.text, undefined, {
+        schema: kubeYamlSchema(),
         listener: (event, state) => {
           if (event === 'open') stack.push(state.line);
           else {

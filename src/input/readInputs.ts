@@ -5,7 +5,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { ioReason } from '../util/ioReason.js';
 import { join, relative, isAbsolute } from 'node:path';
 import type { YAMLException } from 'js-yaml';
-import { yaml } from './yaml.js';
+import { kubeYamlSchema, yaml } from './yaml.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { Locator } from './locator.js';
 import { splitJsonList } from './jsonList.js';
@@ -173,7 +173,7 @@ function jsonErrorLine(text: string, e: unknown): number | undefined {
 
 function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unknown[] {
   try {
-    return yaml().loadAll(text, undefined, { json: false });
+    return yaml().loadAll(text, undefined, { json: false, schema: kubeYamlSchema() });
   } catch (e) {
     const err = e as YAMLException;
     const line = err.mark ? err.mark.line + 1 : undefined;

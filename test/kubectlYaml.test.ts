@@ -1,0 +1,116 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSource } from '../src/input/readInputs.js';
+import type { RawObject } from '../src/input/rawObject.js';
+import type { Diagnostic } from '../src/diagnostics/diagnostic.js';
+import { startDiscoveryServer } from './helpers/discoveryServer.js';
+import { runCli } from './helpers/runCli.js';
+
+/*
+ * Manifests are read as kubectl reads them: the real kubectl (client-side dry run against a
+ * discovery-only server, so it parses and prints each object itself) is the reference for what a
+ * YAML text means, scalar by scalar.
+ */
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'kpc-kubectl-'));
+let server: Awaited<ReturnType<typeof startDiscoveryServer>>;
+const kubeconfig = join(dir, 'kubeconfig');
+
+beforeAll(async () => {
+  if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', timeout: 30_000 }).status !== 0) {
+    throw new Error('kubectl is not installed (CI installs Debian\'s kubernetes-client)');
+  }
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  server = await startDiscoveryServer();
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** What kubectl makes of a manifest file: its objects as JSON (it prints one after another). */
+async function kubectlJson(file: string): Promise<Record<string, unknown>[]> {
+  const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, '--server', server.url, 'create', '-f', file, '--dry-run=client', '-o', 'json', '--validate=false'], { timeout: 30_000, encoding: 'utf8' });
+  return stdout.split(/\n(?=\{)/).map((text) => JSON.parse(text) as Record<string, unknown>);
+}
+
+/** What kproxy-compile's reader makes of the same file. */
+function ours(file: string): { values: unknown[]; diagnostics: Diagnostic[] } {
+  const objects: RawObject[] = [];
+  const diagnostics: Diagnostic[] = [];
+  decodeSource(file, readFileSync(file), objects, diagnostics);
+  return { values: objects.map((o) => o.value), diagnostics };
+}
+
+// Plain scalars whose meaning differs between YAML 1.1 (go-yaml v2, kubectl) and YAML 1.2, or that
+// look like numbers, dates or booleans without being them.
+const SCALARS = [
+  'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'y', 'Y', 'n', 'N', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'tRue', 'nO',
+  '0120', '08', '09', '0', '00', '-0', '+12', '0o17', '0O17', '0x1F', '0X1f', '0b101', '-0b101', '0B11', '1_000', '0x_1F', '1__0', '12_', '_12', '-_1',
+  '1e3', '1E3', '1.5e-3', '.5', '1.', '-.5', '+.5', '0.', '1_000.5', '0120.5', '1e', 'e3', '.', '+', '1.2.3', '0x', '0b2', '0o8',
+  '~', 'null', 'Null', 'NULL', 'nULL', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10', '2002-1-2', '1:20', '190:20:30',
+  '123456789012345678', '9007199254740993', '0xFFFFFFFFFFFFFFFF', '-9223372036854775808', '18446744073709551616', '10.0.0.1', '1.0', '0.5.1',
+];
+
+describe('YAML read as kubectl reads it (the real kubectl as the reference)', () => {
+  it(`${SCALARS.length} plain scalars as values and as keys: the same values and keys as kubectl's JSON`, async () => {
+    const file = join(dir, 'scalars.yaml');
+    const values = SCALARS.map((s, i) => `  v${i}: ${s}`).join('\n');
+    // As keys: all but null (no key) and integers past 2^53 (kubectl refuses those past int64 and
+    // spells the others exactly, where a JavaScript number rounds; no manifest has such keys).
+    // Each in a mapping of its own: several spellings read as one key (`yes`, `on`: "true").
+    const huge = ['123456789012345678', '9007199254740993', '0xFFFFFFFFFFFFFFFF', '-9223372036854775808', '18446744073709551616'];
+    const keys = SCALARS.filter((s) => !['~', 'null', 'Null', 'NULL', ...huge].includes(s)).map((s, i) => `- ${s}: k${i}`).join('\n');
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: scalars\n  namespace: t\nvalues:\n${values}\nkeys:\n${keys}\n`);
+    const [reference] = await kubectlJson(file);
+    const mine = ours(file);
+    expect(mine.diagnostics).toEqual([]);
+    // Spot checks that the comparison is about something: the YAML 1.1 readings.
+    const v = reference.values as Record<string, unknown>;
+    expect([v[`v${SCALARS.indexOf('yes')}`], v[`v${SCALARS.indexOf('off')}`], v[`v${SCALARS.indexOf('0120')}`], v[`v${SCALARS.indexOf('2001-12-14')}`]]).toEqual([true, false, 80, '2001-12-14']);
+    expect(mine.values).toEqual([reference]);
+  });
+
+  it('anchors, aliases, merge keys, quoting and block scalars: the same objects as kubectl', async () => {
+    const file = join(dir, 'structure.yaml');
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: structure', '  namespace: t', '  labels: &labels', '    app: web', '    tier: "1"',
+      'base: &base {port: 0120, ready: yes}', 'merged:', '  <<: *base', '  ready: no', 'many:', '  <<: [*base, {extra: on}]',
+      'again: *labels', 'quoted: ["yes", \'0120\', "2001-12-14", !!str 12]', 'block: |', '  line one', '  line two', 'folded: >-', '  a', '  b', 'empty:', 'tilde: ~',
+    ].join('\n'));
+    const [reference] = await kubectlJson(file);
+    expect(reference.merged).toEqual({ port: 80, ready: false });
+    expect(ours(file)).toEqual({ values: [reference], diagnostics: [] });
+  });
+
+  it('an EndpointSlice written the YAML 1.1 way compiles to the same rules as kubectl\'s JSON of it', async () => {
+    const file = join(dir, 'yaml11.yaml');
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: Service', 'metadata: {name: web, namespace: shop}', 'spec:', '  clusterIP: 10.96.0.10', '  ports: [{name: http, port: 0120, targetPort: 8080}]', '---',
+      'apiVersion: discovery.k8s.io/v1', 'kind: EndpointSlice', 'metadata: {name: web-a, namespace: shop, labels: {kubernetes.io/service-name: web}}', 'addressType: IPv4', 'endpoints:',
+      '- addresses: [10.0.0.1]', '  conditions: {ready: yes, serving: on, terminating: off}', '  nodeName: 2001-01-01',
+      '- addresses: [10.0.0.2]', '  conditions: {ready: no, serving: yes, terminating: y}', '  nodeName: node-a',
+      'ports: [{name: http, port: 8080}]',
+    ].join('\n'));
+    const json = join(dir, 'yaml11.json');
+    const objects = await kubectlJson(file);
+    expect(objects.map((o) => o.kind)).toEqual(['Service', 'EndpointSlice']);
+    writeFileSync(json, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+    const args = ['--hostname-override', '2001-01-01', '--format', 'restore'];
+    const fromYaml = await runCli([file, ...args]);
+    const fromJson = await runCli([json, ...args]);
+    expect(fromYaml.stderr).toBe('');
+    expect(fromYaml.code).toBe(0);
+    expect(fromJson.code).toBe(0);
+    // Port 0120 is 80; the first endpoint is ready and on this node; the second terminates, serving.
+    expect(fromYaml.stdout).toContain('-A KUBE-SERVICES -m comment --comment "shop/web:http cluster IP" -m tcp -p tcp -d 10.96.0.10 --dport 80 -j KUBE-SVC-');
+    expect(fromYaml.stdout).toContain('--to-destination 10.0.0.1:8080');
+    expect(fromYaml.stdout).not.toContain('10.0.0.2:8080');
+    expect(fromYaml.stdout).toBe(fromJson.stdout);
+  });
+});

@@ -229,6 +229,9 @@ describe('node settings from --config, input objects and flags', () => {
     ['featureGates:\n  SomeOtherGate: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: featureGates\.SomeOtherGate: is not a gate the compiled rules depend on \(LoadBalancerIPMode\) and is ignored/],
     ['detectLocalMode: BridgeInterface\ndetectLocal:\n  bridgeInterface: "br0 -j ACCEPT"\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.bridgeInterface: "br0 -j ACCEPT" is not an interface name/],
     ['detectLocalMode: InterfaceNamePrefix\ndetectLocal:\n  interfaceNamePrefix: \'veth"\'\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.interfaceNamePrefix: "veth\\"" is not an interface name/],
+    ['clusterCIDR: 10.0.0.0/8,10.1.0.0/16\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: clusterCIDR: holds two IPv4 CIDRs: two must be a dual-stack pair, one of each family/],
+    ['clusterCIDR: 10.0.0.0/8,fd00::/48,fd01::/48\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: clusterCIDR: holds 3 CIDRs: kube-proxy takes one, or a dual-stack pair/],
+    ['---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n', [], 2, /cfg\.yaml:4: error KPC041: is a second KubeProxyConfiguration \(the first is at \S*cfg\.yaml:1\); kube-proxy reads one, so which applies is unclear: keep one/],
   ])('kproxy-compile ... --config FILE with %j %j', async (extra, args, code, message) => {
     const file = join(dir, 'cfg.yaml');
     writeFileSync(file, `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${extra}`);
@@ -247,6 +250,30 @@ describe('node settings from --config, input objects and flags', () => {
     const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n').map((l) => l.replace(/^\S*\//, ''))).toEqual([message]);
+  });
+
+  it('kproxy-compile ... --cluster-cidr: one CIDR or a dual-stack pair, as kube-proxy takes it', async () => {
+    for (const [value, code, message] of [
+      ['10.244.0.0/16,fd00:10:244::/56', 0, undefined],
+      ['10.244.0.0/16,10.245.0.0/16', 2, '<flags>: error KPC040: --cluster-cidr: holds two IPv4 CIDRs: two must be a dual-stack pair, one of each family (such as 10.244.0.0/16,fd00:10:244::/56)'],
+      ['fd00::/48,fd01::/48', 2, '<flags>: error KPC040: --cluster-cidr: holds two IPv6 CIDRs: two must be a dual-stack pair, one of each family (such as 10.244.0.0/16,fd00:10:244::/56)'],
+      ['10.244.0.0/16,fd00::/48,10.245.0.0/16', 2, '<flags>: error KPC040: --cluster-cidr: holds 3 CIDRs: kube-proxy takes one, or a dual-stack pair (one of each family, such as 10.244.0.0/16,fd00:10:244::/56)'],
+    ] as const) {
+      const run = await runCli([manifestsOnly, '--hostname-override', 'node-a', '--cluster-cidr', value, '--format', 'restore']);
+      expect(run.code, value).toBe(code);
+      if (message) expect(run.stderr.trim(), value).toBe(message);
+      else expect(run.stdout, value).toContain('! -s 10.244.0.0/16');
+    }
+  });
+
+  it('kproxy-compile ... --config CONFIGMAP with two keys holding a KubeProxyConfiguration: an error, not one of them picked', async () => {
+    const file = join(dir, 'cm-two.yaml');
+    const conf = (mode: string) => `|\n    apiVersion: kubeproxy.config.k8s.io/v1alpha1\n    kind: KubeProxyConfiguration\n    mode: ${mode}\n`;
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kube-proxy\n  namespace: kube-system\ndata:\n  config.conf: ${conf('iptables')}  other.conf: ${conf('ipvs')}`);
+    const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([`${file}:12: error KPC041: is a second KubeProxyConfiguration (the first is at ${file}:8); kube-proxy reads one, so which applies is unclear: keep one`]);
   });
 
   it.each([

@@ -48,6 +48,18 @@ async function readConfigFile(path: string, host: InputHost): Promise<{ configs:
   return { configs, diagnostics };
 }
 
+/**
+ * kube-proxy reads one configuration: a second in the input (or in the --config file, say two
+ * keys of its ConfigMap) leaves unclear which one the node runs with, so it is an error each.
+ */
+function oneConfig(configs: readonly RawObject[], diagnostics: Diagnostic[]): void {
+  if (configs.length < 2) return;
+  const first = configs[0];
+  for (const c of configs.slice(1)) {
+    diagnostics.push(diag('KPC041', `is a second KubeProxyConfiguration (the first is at ${first.file}:${first.locate([]) ?? '?'}); kube-proxy reads one, so which applies is unclear: keep one`, { file: c.file, line: c.locate([]) }));
+  }
+}
+
 export interface NodeViewRequest {
   readonly paths: readonly string[];
   readonly flags: Partial<NodeSettings>;
@@ -97,9 +109,11 @@ export async function loadNodeView(req: NodeViewRequest, host: InputHost, share?
   const diagnostics: Diagnostic[] = [];
   const decoded = await readAndDecode(req.paths, host, diagnostics, share);
   const configs = [...decoded.cluster.proxyConfigs];
+  oneConfig(configs, diagnostics);
   if (req.configFile) {
     const c = await readConfigFile(req.configFile, host);
     diagnostics.push(...c.diagnostics);
+    oneConfig(c.configs, diagnostics);
     configs.push(...c.configs);
   }
   const resolved = resolveSettings({ ...req.flags, family: req.family }, configs, decoded.cluster.nodes, req.backend);

@@ -3,6 +3,7 @@ import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS, type NodeSettings } from '../settings/nodeSettings.js';
 import { parseCidr, parseIp } from '../util/ip.js';
 import { interfaceNameProblem } from '../settings/interfaceNameProblem.js';
+import { dualStackProblem } from '../settings/dualStackProblem.js';
 
 /** Boolean flags that also accept kube-proxy's `--flag=true|false` spelling. */
 export const BOOLEAN_FLAGS = ['masquerade-all', 'iptables-localhost-nodeports', 'random-fully', 'conntrack-tcp-be-liberal'] as const;
@@ -85,7 +86,11 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
     return l;
   };
   const cc = cidrList('cluster-cidr', 'clusterCidr');
-  if (cc) s.clusterCIDRs = cc;
+  if (cc) {
+    const pair = dualStackProblem(cc);
+    if (pair) bad('cluster-cidr', pair);
+    s.clusterCIDRs = cc;
+  }
   const pc = cidrList('pod-cidr', 'podCidr');
   if (pc) s.podCIDRs = pc;
   const mode = str('detectLocalMode');

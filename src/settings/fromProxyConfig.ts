@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseCidr, parseIp } from '../util/ip.js';
 import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, type NodeSettings } from './nodeSettings.js';
 import { interfaceNameProblem } from './interfaceNameProblem.js';
+import { dualStackProblem } from './dualStackProblem.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
@@ -52,6 +53,8 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
   if (cc) {
     const list = cc.split(',').map((x) => x.trim()).filter(Boolean);
     list.forEach((c) => { if (!parseCidr(c)) r.report('KPC041', ['clusterCIDR'], `${JSON.stringify(c)} is not a CIDR`); });
+    const pair = dualStackProblem(list);
+    if (pair) r.report('KPC041', ['clusterCIDR'], pair);
     s.clusterCIDRs = list;
   }
   const mode = r.string(['detectLocalMode']);

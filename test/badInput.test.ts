@@ -340,6 +340,29 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     }
   });
 
+  it('kproxy-compile in.yaml / in.json (objects labelled for another service proxy, or a headless Service\'s slices, are not watched by kube-proxy: skipped)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'unwatched-'));
+    const proxyLabel = { 'service.kubernetes.io/service-proxy-name': 'other-proxy' };
+    const service = (name: string, ip: string, labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop', ...(labels ? { labels } : {}) }, spec: { clusterIP: ip, ports: [{ name: 'http', port: 80 }] } });
+    const slice = (name: string, service: string, address: string, labels: Record<string, string> = {}) => ({
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name, namespace: 'shop', labels: { 'kubernetes.io/service-name': service, ...labels } },
+      addressType: 'IPv4', endpoints: [{ addresses: [address] }], ports: [{ name: 'http', port: 8080 }],
+    });
+    const objects = [
+      service('other', '10.96.0.20', proxyLabel), slice('other-a', 'other', '10.0.0.20', proxyLabel), slice('other-b', 'other', '10.0.0.21'),
+      service('web', '10.96.0.10'), slice('web-a', 'web', '10.0.0.10'), slice('web-h', 'web', '10.0.0.11', { 'service.kubernetes.io/headless': '' }),
+    ];
+    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
+    writeFileSync(join(caseDir, 'in.json'), asList(objects));
+    for (const name of ['in.yaml', 'in.json']) {
+      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.code, name).toBe(0);
+      expect(run.stderr.trim().split('\n'), name).toEqual(['note KPC035: skipped 1 Service and 1 EndpointSlice labelled service.kubernetes.io/service-proxy-name: kube-proxy does not watch objects with that label, so they get no rules']);
+      for (const absent of ['10.96.0.20', '10.0.0.20', '10.0.0.21', '10.0.0.11', 'shop/other']) expect(run.stdout, `${name} ${absent}`).not.toContain(absent);
+      expect(run.stdout, name).toContain('--to-destination 10.0.0.10:8080');
+    }
+  });
+
   it('kproxy-compile in.yaml (a LoadBalancer with allocateLoadBalancerNodePorts false needs no nodePort: no warning)', async () => {
     const caseDir = mkdtempSync(join(dir, 'alloc-'));
     writeFileSync(join(caseDir, 'in.yaml'), asYaml([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, clusterIP: '10.96.0.10', ports: [{ port: 80 }] } }]));

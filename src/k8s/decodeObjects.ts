@@ -4,7 +4,7 @@ import { decodeEndpointSlice } from './decodeEndpointSlice.js';
 import { decodeNode } from './decodeNode.js';
 import { decodeService, objectLabel } from './decodeService.js';
 import { jsonEndpointSlice } from './jsonEndpointSlice.js';
-import type { EndpointSlice, NodeObject, Service } from './types.js';
+import { UNWATCHED_LABELS, type EndpointSlice, type NodeObject, type Service } from './types.js';
 
 /** The typed objects of one input, plus KubeProxyConfiguration documents left raw for the settings stage. */
 export interface Cluster {
@@ -96,15 +96,31 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     return false;
   };
 
+  // Objects kube-proxy does not watch, per label: counted for one note each, then left out.
+  const unwatched = new Map<string, { services: number; slices: number }>();
+  const notWatched = (label: string, kind: 'services' | 'slices'): void => {
+    const n = unwatched.get(label) ?? { services: 0, slices: 0 };
+    n[kind]++;
+    unwatched.set(label, n);
+  };
+
   // Only items read without any diagnostic are recorded: a twin must not hide a warning.
   const addService = (service: Service, raw: RawObject, clean = true): void => {
     if (clean) opts.record?.set(raw, { service });
-    if (!duplicate(`svc/${service.namespace}/${service.name}`, raw, `Service ${service.namespace}/${service.name}`)) services.push(service);
+    if (duplicate(`svc/${service.namespace}/${service.name}`, raw, `Service ${service.namespace}/${service.name}`)) return;
+    if (service.unwatchedBy) {
+      // Its slices are then not "unclaimed": kube-proxy sees no Service for them either way.
+      notWatched(service.unwatchedBy, 'services');
+      refused.add(`${service.namespace}/${service.name}`);
+      return;
+    }
+    services.push(service);
   };
   const sliceRaws: RawObject[] = [];
   const addSlice = (slice: EndpointSlice, raw: RawObject, clean = true): void => {
     if (clean) opts.record?.set(raw, { slice });
     if (duplicate(`eps/${slice.namespace}/${slice.name}`, raw, `EndpointSlice ${slice.namespace}/${slice.name}`)) return;
+    if (slice.unwatchedBy) return notWatched(slice.unwatchedBy, 'slices');
     slices.push(slice);
     sliceRaws.push(raw);
   };
@@ -160,5 +176,12 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
   }
   unclaimedSlices(services, refused, slices, sliceRaws, diagnostics);
   for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));
+  // A headless Service's slices carry the headless label; the Service makes no rules either way,
+  // so skipping them is nothing to mention.
+  for (const [label, n] of unwatched) {
+    if (label === UNWATCHED_LABELS[1] && n.services === 0) continue;
+    const what = [n.services ? `${n.services} Service${n.services === 1 ? '' : 's'}` : '', n.slices ? `${n.slices} EndpointSlice${n.slices === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    diagnostics.push(diag('KPC035', `skipped ${what} labelled ${label}: kube-proxy does not watch objects with that label, so they get no rules`));
+  }
   return { cluster: { services, slices, nodes, proxyConfigs }, diagnostics };
 }

@@ -2,7 +2,7 @@ import type { JsonSpan } from '../input/jsonList.js';
 import { FAIL, JsonCursor, type Read } from '../input/jsonCursor.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { readSliceEndpoint } from './jsonSliceEndpoint.js';
-import { SERVICE_NAME_LABEL, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
+import { SERVICE_NAME_LABEL, UNWATCHED_LABELS, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
 
 /*
  * An EndpointSlice read straight from its JSON bytes, without building the parsed object first:
@@ -45,16 +45,19 @@ function readList<T>(c: JsonCursor, item: () => Read<T>): Read<T[]> {
   return list === null ? [] : list;
 }
 
-interface Meta { name: string; namespace: string; serviceName: string }
+interface Meta { name: string; namespace: string; serviceName: string; unwatchedBy?: string }
 
 const META = ['name', 'namespace', 'labels'];
-const LABELS = [SERVICE_NAME_LABEL];
+/** The service-name label, then the labels that keep a slice out of kube-proxy's view, in UNWATCHED_LABELS order. */
+const LABELS = [SERVICE_NAME_LABEL, ...UNWATCHED_LABELS];
 
 function readMeta(c: JsonCursor): Read<Meta> {
   if (c.open(0x7b) !== true) return FAIL;
   let name: string | undefined;
   let namespace = 'default';
   let serviceName = '';
+  /** The index in LABELS of the first unwatched label the slice has (0: none). */
+  let unwatched = 0;
   let f: number;
   while ((f = c.nextField(META)) >= 0) {
     if (f === 2) {
@@ -65,7 +68,8 @@ function readMeta(c: JsonCursor): Read<Meta> {
         while ((g = c.nextField(LABELS)) >= 0) {
           const v = c.string();
           if (v === FAIL) return FAIL;
-          serviceName = v ?? '';
+          if (g === 0) serviceName = v ?? '';
+          else if (unwatched === 0 || g < unwatched) unwatched = g;
         }
       }
       if (g === -2) return FAIL;
@@ -82,7 +86,7 @@ function readMeta(c: JsonCursor): Read<Meta> {
   }
   if (f === -2 || name === undefined || dns1123Subdomain(name) || dns1123Label(namespace)) return FAIL;
   if (serviceName !== '' && labelValue(serviceName)) return FAIL;
-  return { name, namespace, serviceName };
+  return unwatched ? { name, namespace, serviceName, unwatchedBy: LABELS[unwatched] } : { name, namespace, serviceName };
 }
 
 const SLICE = ['kind', 'apiVersion', 'metadata', 'addressType', 'ports', 'endpoints'];
@@ -151,5 +155,6 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
     if (v === FAIL) return undefined;
     endpoints = v;
   }
-  return { namespace: meta.namespace, name: meta.name, serviceName: meta.serviceName, addressType: type, ports, endpoints, origin: file };
+  const slice = { namespace: meta.namespace, name: meta.name, serviceName: meta.serviceName, addressType: type, ports, endpoints, origin: file };
+  return meta.unwatchedBy ? { ...slice, unwatchedBy: meta.unwatchedBy } : slice;
 }

@@ -1,7 +1,7 @@
 import { isCanonicalIPv4, mayBeSpecialIPv4, parseIp, specialIpProblem } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
-import { PROTOCOLS, SERVICE_NAME_LABEL, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
+import { PROTOCOLS, SERVICE_NAME_LABEL, UNWATCHED_LABELS, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
 
 /*
  * A large cluster has a hundred thousand endpoints, nearly always well formed. These functions read
@@ -99,11 +99,12 @@ export function quickEndpointSlice(raw: RawObject): EndpointSlice | undefined {
   if (addressType !== 'IPv4' && addressType !== 'IPv6' && addressType !== 'FQDN') return undefined;
   const labels = meta.labels;
   if (!absent(labels) && !isMapping(labels)) return undefined;
+  const unwatchedBy = labels ? UNWATCHED_LABELS.find((k) => Object.hasOwn(labels, k)) : undefined;
   const serviceName = absent(labels?.[SERVICE_NAME_LABEL]) ? '' : labels?.[SERVICE_NAME_LABEL];
   if (typeof serviceName !== 'string' || (serviceName !== '' && labelValue(serviceName))) return undefined;
   const ports = quickList(v.ports, quickPort);
   if (ports && ports.length > 1 && new Set(ports.map((p) => p.name)).size !== ports.length) return undefined;
   const endpoints = quickList(v.endpoints, (e) => quickEndpoint(e, addressType));
   if (!ports || !endpoints) return undefined;
-  return { namespace, name, serviceName, addressType, ports, endpoints, origin: raw.file };
+  return { namespace, name, serviceName, addressType, ports, endpoints, origin: raw.file, ...(unwatchedBy ? { unwatchedBy } : {}) };
 }

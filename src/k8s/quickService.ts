@@ -1,7 +1,7 @@
 import { familyOf, parseCidr, parseIp, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1035Label, dns1123Label, portName } from './names.js';
-import type { LoadBalancerIngress, Protocol, Service, ServicePortSpec, ServiceType } from './types.js';
+import { UNWATCHED_LABELS, type LoadBalancerIngress, type Protocol, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 
 /*
  * The common, well-formed Service read directly, without the FieldReader's path bookkeeping (as
@@ -115,6 +115,8 @@ export function quickService(raw: RawObject): Service | undefined {
   const name = meta.name;
   const namespace = absent(meta.namespace) ? 'default' : meta.namespace;
   if (typeof name !== 'string' || dns1035Label(name) || typeof namespace !== 'string' || dns1123Label(namespace)) return undefined;
+  const labels = meta.labels;
+  const unwatchedBy = isMapping(labels) ? UNWATCHED_LABELS.find((k) => Object.hasOwn(labels, k)) : undefined;
   // ExternalName Services make no rules; the checked reader handles their special cases.
   const type = optOneOf(spec.type, TYPES, 'ClusterIP');
   if (type === null) return undefined;
@@ -164,6 +166,6 @@ export function quickService(raw: RawObject): Service | undefined {
   return {
     namespace, name, type, clusterIP: clusterIP || ips[0] || '', clusterIPs: ips, ipFamilies, ports, externalIPs,
     loadBalancerSourceRanges: ranges.map((r) => r.trim()), ingress, externalTrafficPolicy, internalTrafficPolicy, healthCheckNodePort,
-    sessionAffinity, affinityTimeoutSeconds, origin: raw.file,
+    sessionAffinity, affinityTimeoutSeconds, origin: raw.file, ...(unwatchedBy ? { unwatchedBy } : {}),
   };
 }

@@ -4,6 +4,12 @@ export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 /** The label naming the Service an EndpointSlice belongs to. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/**
+ * Labels that keep a Service or EndpointSlice out of kube-proxy's view: it watches only objects
+ * with neither (its informers' label selector). The first marks a Service served by another
+ * proxy (its slices carry it too); the second is set on the slices of a headless Service.
+ */
+export const UNWATCHED_LABELS = ['service.kubernetes.io/service-proxy-name', 'service.kubernetes.io/headless'] as const;
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
 export type TrafficPolicy = 'Cluster' | 'Local';
 
@@ -40,6 +46,8 @@ export interface Service {
   readonly affinityTimeoutSeconds: number;
   /** Where the object was read from, for messages. */
   readonly origin: string;
+  /** The first of UNWATCHED_LABELS the object has: kube-proxy does not see it. */
+  readonly unwatchedBy?: string;
 }
 
 export interface SlicePort {
@@ -69,6 +77,8 @@ export interface EndpointSlice {
   readonly ports: readonly SlicePort[];
   readonly endpoints: readonly SliceEndpoint[];
   readonly origin: string;
+  /** The first of UNWATCHED_LABELS the object has: kube-proxy does not see it. */
+  readonly unwatchedBy?: string;
 }
 
 /** The parts of a Node object kube-proxy uses: labels (topology), addresses, pod CIDRs. */

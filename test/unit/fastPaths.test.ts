@@ -71,7 +71,7 @@ describe('fast paths agree with their reference', () => {
     expect(services.length).toBeGreaterThan(100);
     const rnd = prng(17);
     // Edits that seeded mutation rarely makes: fields that must agree with each other.
-    type Svc = { spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; ipFamilyPolicy?: string; ports?: { name?: string; nodePort?: number; targetPort?: unknown; protocol?: string }[] } };
+    type Svc = { metadata?: Record<string, unknown>; spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; ipFamilyPolicy?: string; ports?: { name?: string; nodePort?: number; targetPort?: unknown; protocol?: string }[] } };
     const edits: ((s: Svc) => void)[] = [
       (s) => { if (s.spec?.ipFamilies) s.spec.ipFamilies = s.spec.ipFamilies.map((f) => (f === 'IPv4' ? 'IPv6' : 'IPv4')); },
       (s) => { if (s.spec) s.spec.ipFamilies = ['IPv6', 'IPv4']; },
@@ -86,6 +86,9 @@ describe('fast paths agree with their reference', () => {
       (s) => { if (s.spec) s.spec.clusterIP = 'None'; },
       ...['http', 'Http', '8080', 'a--b', '-a', 'abcdefghijklmnop', 8080, 0, 70000, -1, 1.5, true].map((t) => (s: Svc) => s.spec?.ports?.forEach((p) => { p.targetPort = t; })),
       (s) => s.spec?.ports?.forEach((p, i) => { p.nodePort = 30001 + (i % 2); p.protocol = i % 2 ? 'UDP' : 'TCP'; }),
+      (s) => { s.metadata = { ...s.metadata, labels: { app: 'x', 'service.kubernetes.io/service-proxy-name': 'other' } }; },
+      (s) => { s.metadata = { ...s.metadata, labels: { 'service.kubernetes.io/headless': '', 'service.kubernetes.io/service-proxy-name': '' } }; },
+      (s) => { s.metadata = { ...s.metadata, labels: 'not a mapping' }; },
     ];
     const edited = services.flatMap((s) => edits.map((edit) => { const c = structuredClone(s) as Svc; edit(c); return c; }));
     const cases = [...services, ...edited, ...services.flatMap((s) => mutants(s, rnd, Math.ceil(6000 / services.length)))];

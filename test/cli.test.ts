@@ -229,6 +229,7 @@ describe('node settings from --config, input objects and flags', () => {
     ['featureGates:\n  SomeOtherGate: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: featureGates\.SomeOtherGate: is not a gate the compiled rules depend on \(LoadBalancerIPMode\) and is ignored/],
     ['detectLocalMode: BridgeInterface\ndetectLocal:\n  bridgeInterface: "br0 -j ACCEPT"\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.bridgeInterface: "br0 -j ACCEPT" is not an interface name/],
     ['detectLocalMode: InterfaceNamePrefix\ndetectLocal:\n  interfaceNamePrefix: \'veth"\'\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.interfaceNamePrefix: "veth\\"" is not an interface name/],
+    ['conntrack:\n  tcpBeLiberal: "true"\n', [], 2, /cfg\.yaml:4: error KPC010: KubeProxyConfiguration: conntrack\.tcpBeLiberal: must be true or false/],
     ['clusterCIDR: 10.0.0.0/8,10.1.0.0/16\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: clusterCIDR: holds two IPv4 CIDRs: two must be a dual-stack pair, one of each family/],
     ['clusterCIDR: 10.0.0.0/8,fd00::/48,fd01::/48\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: clusterCIDR: holds 3 CIDRs: kube-proxy takes one, or a dual-stack pair/],
     ['---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n', [], 2, /cfg\.yaml:4: error KPC041: is a second KubeProxyConfiguration \(the first is at \S*cfg\.yaml:1\); kube-proxy reads one, so which applies is unclear: keep one/],
@@ -250,6 +251,22 @@ describe('node settings from --config, input objects and flags', () => {
     const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n').map((l) => l.replace(/^\S*\//, ''))).toEqual([message]);
+  });
+
+  it('kproxy-compile ... --config FILE with conntrack.tcpBeLiberal: true (kube-proxy sets the sysctl, so no INVALID drop rule)', async () => {
+    const file = join(dir, 'cfg-liberal.yaml');
+    const drop = '-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP';
+    const runs: string[] = [];
+    for (const value of ['true', 'false']) {
+      writeFileSync(file, `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nconntrack:\n  tcpBeLiberal: ${value}\n`);
+      const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a', '--format', 'restore']);
+      expect(run.code, value).toBe(0);
+      runs.push(run.stdout);
+    }
+    expect(runs[0]).not.toContain(drop);
+    expect(runs[1]).toContain(drop);
+    // Otherwise the same rules.
+    expect(runs[1].replace(`${drop}\n`, '')).toBe(runs[0]);
   });
 
   it('kproxy-compile ... --cluster-cidr: one CIDR or a dual-stack pair, as kube-proxy takes it', async () => {

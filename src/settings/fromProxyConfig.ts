@@ -78,6 +78,9 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
   }
   const lnp = r.boolean(['iptables', 'localhostNodePorts']);
   if (lnp !== undefined) s.localhostNodePorts = lnp;
+  // kube-proxy sets nf_conntrack_tcp_be_liberal when told to, and then writes no INVALID drop
+  // rule; false leaves the sysctl as it is (which --conntrack-tcp-be-liberal describes).
+  if (r.boolean(['conntrack', 'tcpBeLiberal']) === true) s.conntrackTCPBeLiberal = true;
   const npa = r.list(['nodePortAddresses']).map((_, i) => r.string(['nodePortAddresses', i], true)).filter((x): x is string => x !== undefined);
   if (npa.length) {
     npa.forEach((c, i) => { if (c !== 'primary' && !parseCidr(c)) r.report('KPC041', ['nodePortAddresses', i], `${JSON.stringify(c)} is not a CIDR or "primary"`); });

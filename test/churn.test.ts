@@ -51,6 +51,15 @@ describe('kproxy-compile churn', () => {
     expect(steps[3].rules.added).toBe(2);
   });
 
+  it('--timeline - reads the timeline from standard input, its start relative to the working directory', async () => {
+    const text = (await import('node:fs')).readFileSync(join(TIMELINES, 'rolling-update.yaml'), 'utf8');
+    const fromFile = await churnJson(['--timeline', join(TIMELINES, 'rolling-update.yaml')]);
+    const run = await runCli(['churn', '--timeline', '-', '--output', 'json'], { stdin: text, cwd: TIMELINES });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { steps: Step[] }).steps).toEqual(fromFile);
+  });
+
   it('STATE... (paths in order) reports the same figures as the diff of each pair', async () => {
     const seq = join(FIXTURES_DIR, 'sequences', 'sync-repeated');
     const args = (await import('node:fs')).readFileSync(join(seq, 'args'), 'utf8').split('\n').filter(Boolean);

@@ -327,6 +327,37 @@ describe('node settings from --config, input objects and flags', () => {
   });
 });
 
+describe('flags that contradict themselves or each other', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+  it.each([
+    [['--node-ip', '10.0.0.1,10.0.0.2'], '<flags>: error KPC040: --node-ip: gives 2 IPv4 addresses (10.0.0.1, 10.0.0.2): the node has one primary IP per family, so give at most one of each (list all its addresses with --node-addresses)'],
+    [['--node-ip', 'fd00::1', '--node-ip', 'fd00::2'], '<flags>: error KPC040: --node-ip: gives 2 IPv6 addresses (fd00::1, fd00::2): the node has one primary IP per family, so give at most one of each (list all its addresses with --node-addresses)'],
+    [['--hostname-override', 'node-a', '--node-name', 'node-b'], '<flags>: error KPC040: --node-name: is "node-b" but --hostname-override is "node-a": they name the same setting, give one'],
+    [['--nfacct-counters', 'none,ct_state_invalid_dropped_pkts'], '<flags>: error KPC040: --nfacct-counters: \'none\' means no counters, so it stands alone; found "none,ct_state_invalid_dropped_pkts"'],
+    [['diff', demo, '--full-sync'], '<flags>: error KPC040: --full-sync shapes a restore-delta payload: it needs --output restore-delta, found --output text'],
+  ])('kproxy-compile DEMO %j: one error, exit 2, nothing on stdout', async (args, message) => {
+    const argv = args[0] === 'diff' ? ['diff', demo, ...args.slice(1)] : [demo, ...args];
+    const run = await runCli(argv);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toBe(message);
+  });
+
+  it('kproxy-compile DEMO with flags that agree: one IP per family, both names the same node', async () => {
+    const run = await runCli([demo, '--node-ip', '10.0.0.11', '--node-ip', 'fd00::11', '--hostname-override', 'node-a', '--node-name', 'Node-A', '--format', 'restore']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe((await runCli([demo, '--node-ip', '10.0.0.11,fd00::11', '--hostname-override', 'node-a', '--format', 'restore'])).stdout);
+  });
+
+  it('kproxy-compile DEMO -o - writes to standard output, not to a file named -', async () => {
+    const cwd = mkdtempSync(join(dir, 'dash-'));
+    const run = await runCli([demo, '-o', '-', '--format', 'restore'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe((await runCli([demo, '--format', 'restore'])).stdout);
+    expect(existsSync(join(cwd, '-'))).toBe(false);
+  });
+});
+
 describe('-o FILE writes through what is at the path', () => {
   const demo = join(FIXTURES_DIR, 'demo');
   const golden = readFileSync(join(demo, 'expected', 'save.txt'), 'utf8');

@@ -38,7 +38,8 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   if (format === 'model') text = `${JSON.stringify(model, null, 2)}\n`;
   else if (common.options.backend === 'ipvs') text = renderIpvsFormat(lowerIpvs(model), format);
   else text = (write) => (format === 'restore' ? writeRestoreOutput : writeSaveOutput)(model, write);
-  if (typeof opts.output === 'string') {
+  // `-o -` is standard output, as `-` is standard input among the paths.
+  if (typeof opts.output === 'string' && opts.output !== '-') {
     try {
       await writeAtomically(opts.output, text, io.cwd);
     } catch (e) {

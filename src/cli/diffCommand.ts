@@ -27,6 +27,7 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
     if (!(SIDE_FORMATS as readonly string[]).includes(f)) usage.push(diag('KPC040', `--${flag} must be one of ${SIDE_FORMATS.join(', ')}, found ${JSON.stringify(f)}`, { file: '<flags>' }));
     formats.push(f as SideFormat);
   }
+  if (opts.fullSync === true && output !== 'restore-delta') usage.push(diag('KPC040', `--full-sync shapes a restore-delta payload: it needs --output restore-delta, found --output ${output}`, { file: '<flags>' }));
   if (oldPath === '-' && newPath === '-') usage.push(diag('KPC040', 'only one side can be read from stdin', { file: '<flags>' }));
   if (report(io, usage)) return EXIT_USAGE;
 

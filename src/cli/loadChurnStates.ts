@@ -22,10 +22,12 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
   const errors = () => hasErrors(diagnostics);
   const states: ChurnState[] = [];
   if (src.timeline) {
-    const file = src.timeline;
+    // `-` is standard input, as for state paths; its `start` is then relative to the working directory.
+    const piped = src.timeline === '-';
+    const file = piped ? '<stdin>' : src.timeline;
     let bytes: Buffer;
     try {
-      bytes = await readFile(isAbsolute(file) ? file : join(host.cwd, file));
+      bytes = piped ? await host.readStdin() : await readFile(isAbsolute(file) ? file : join(host.cwd, file));
     } catch (e) {
       return { diagnostics: [diag('KPC001', `cannot read ${file}: ${ioReason(e)}`, { file })] };
     }
@@ -36,7 +38,7 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     diagnostics.push(...t.diagnostics);
     if (errors() || !t.timeline) return { diagnostics };
     // `start` is relative to the timeline file, unless absolute.
-    const start = isAbsolute(t.timeline.start) ? t.timeline.start : join(dirname(file), t.timeline.start);
+    const start = isAbsolute(t.timeline.start) || piped ? t.timeline.start : join(dirname(file), t.timeline.start);
     // A start that cannot be read is the timeline's mistake: named at its `start:` line.
     const missing = await stat(isAbsolute(start) ? start : join(host.cwd, start)).then(() => undefined, (e: unknown) => ioReason(e));
     if (missing) {

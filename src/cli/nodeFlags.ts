@@ -61,13 +61,23 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   const s: { -readonly [K in keyof NodeSettings]?: NodeSettings[K] } = {};
   const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
 
-  const name = str('hostnameOverride') ?? str('nodeName');
+  const host = str('hostnameOverride');
+  const alias = str('nodeName');
+  // Aliases of one setting: two different values leave unclear which node is meant.
+  if (host !== undefined && alias !== undefined && host.trim().toLowerCase() !== alias.trim().toLowerCase()) bad('node-name', `is ${JSON.stringify(alias)} but --hostname-override is ${JSON.stringify(host)}: they name the same setting, give one`);
+  const name = host ?? alias;
   if (name !== undefined && name.trim() === '') bad(str('hostnameOverride') !== undefined ? 'hostname-override' : 'node-name', 'must name the node, found an empty value');
   else if (name !== undefined) s.nodeName = name.trim().toLowerCase();
   if (Array.isArray(o.nodeIp)) {
     const ips = (o.nodeIp as string[]).flatMap(list);
     if (ips.length === 0) bad('node-ip', 'must name an IP address, found an empty value');
     ips.forEach((ip) => { if (!parseIp(ip)) bad('node-ip', `${JSON.stringify(ip)} is not an IP address`); });
+    // One primary address per family (as kubelet's --node-ip): a second of one family would not
+    // be primary, and the node's other addresses have their own flag.
+    for (const family of [4, 6] as const) {
+      const same = ips.filter((ip) => parseIp(ip)?.family === family);
+      if (same.length > 1) bad('node-ip', `gives ${same.length} IPv${family} addresses (${same.join(', ')}): the node has one primary IP per family, so give at most one of each (list all its addresses with --node-addresses)`);
+    }
     s.nodeIPs = ips;
   }
   const addrs = str('nodeAddresses');
@@ -145,7 +155,8 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
   else if (nf !== undefined) {
     const names = nf.trim() === 'none' ? [] : list(nf);
     const known = [NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS];
-    for (const n of names) if (!known.includes(n)) bad('nfacct-counters', `${JSON.stringify(n)} is not a counter kube-proxy uses (${known.join(', ')}, or 'none')`);
+    if (names.includes('none')) bad('nfacct-counters', `'none' means no counters, so it stands alone; found ${JSON.stringify(nf)}`);
+    for (const n of names) if (n !== 'none' && !known.includes(n)) bad('nfacct-counters', `${JSON.stringify(n)} is not a counter kube-proxy uses (${known.join(', ')}, or 'none')`);
     s.nfacctCounters = names;
   }
   if (typeof o.conntrackTcpBeLiberal === 'boolean') s.conntrackTCPBeLiberal = o.conntrackTcpBeLiberal;

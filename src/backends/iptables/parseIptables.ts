@@ -52,6 +52,7 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
   let module = '';
   // `-p` names the protocol; its match module sits where `-m tcp` appears (or nowhere: bare).
   let pendingProto: { proto: 'tcp' | 'udp' | 'sctp'; at: number } | undefined;
+  let sawProtocol = false;
   let i = from;
   const next = (what: string): string => {
     if (i >= args.length) throw new BadValue(`${what} needs a value`);
@@ -66,6 +67,8 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
       case '-d': case '--destination': matches.push({ kind: 'dst', addr: checkedAddress(a, next(a)), ...neg() }); break;
       case '-i': case '--in-interface': matches.push({ kind: 'inIface', name: next(a), ...neg() }); break;
       case '-p': case '--protocol': {
+        if (sawProtocol) throw new BadValue('multiple -p flags not allowed');
+        sawProtocol = true;
         const p = next(a);
         if (p !== 'tcp' && p !== 'udp' && p !== 'sctp') throw new RuleError(`unsupported protocol ${p}`);
         if (!matches.some((m) => m.kind === 'proto')) pendingProto = { proto: p, at: matches.length };
@@ -123,6 +126,7 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
       case '--nfacct-name': matches.push({ kind: 'nfacct', name: next(a) }); break;
       case '--match-set': { const name = next(a); matches.push({ kind: 'set', name, dirs: next(a), ...neg() }); break; }
       case '-j': case '--jump': {
+        if (target) throw new BadValue('multiple -j flags not allowed');
         const t = next(a);
         if (t === 'DNAT') target = { kind: 'DNAT', to: '' };
         else if (t === 'MASQUERADE') target = { kind: 'MASQUERADE', randomFully: false };
@@ -181,6 +185,8 @@ export function parseRuleLine(line: string, file: string, lineNumber: number, di
   if (!tokens) { diagnostics.push(diag('KPC050', 'unterminated quote', { file, line: lineNumber })); return undefined; }
   if (tokens[0] === '-X' && tokens.length === 2) return { deleted: tokens[1] };
   if ((tokens[0] !== '-A' && tokens[0] !== '--append') || tokens.length < 2) { diagnostics.push(diag('KPC050', `expected -A CHAIN ..., found ${JSON.stringify(line.slice(0, 60))}`, { file, line: lineNumber })); return undefined; }
+  const long = chainNameProblem(tokens[1]);
+  if (long) { diagnostics.push(diag('KPC050', long, { file, line: lineNumber })); return undefined; }
   let rule: Rule;
   try {
     rule = parseRuleArgs(tokens[1], tokens, 2);
@@ -190,6 +196,15 @@ export function parseRuleLine(line: string, file: string, lineNumber: number, di
     return opaqueRule(tokens[1], tokens, 2);
   }
   return spellsBack(rule, body, tokens, 2) ? rule : opaqueRule(tokens[1], tokens, 2);
+}
+
+/** The tables iptables has. */
+const TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+/** iptables keeps chain names under 29 characters (XT_EXTENSION_MAXNAMELEN, with its NUL). */
+const MAX_CHAIN_NAME = 28;
+
+function chainNameProblem(name: string): string | undefined {
+  return name.length > MAX_CHAIN_NAME ? `chain name ${JSON.stringify(name.slice(0, 40))}${name.length > 40 ? '…' : ''} is too long: iptables takes at most ${MAX_CHAIN_NAME} characters` : undefined;
 }
 
 /** The chain of a plain `-A CHAIN …` line, without tokenizing it; undefined for anything else. */
@@ -228,7 +243,9 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
     if (line.startsWith('*')) {
       endStray();
       if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: idx + 1 }));
-      current = { name: line.slice(1), chains: [], rules: [], deleted: [] };
+      const name = line.slice(1);
+      if (!TABLES.has(name)) diagnostics.push(diag('KPC050', `table name ${JSON.stringify(name.slice(0, 40))} is not one iptables has (${[...TABLES].join(', ')})`, { file, line: idx + 1 }));
+      current = { name, chains: [], rules: [], deleted: [] };
       return;
     }
     if (!current) {
@@ -238,7 +255,9 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
     if (line === 'COMMIT') { tables.push(current); current = undefined; return; }
     if (line.startsWith(':')) {
       const m = /^:(\S+)\s+(\S+)(\s+\[\d+:\d+\])?$/.exec(line);
+      const long = m && chainNameProblem(m[1]);
       if (!m) diagnostics.push(diag('KPC050', `malformed chain line ${JSON.stringify(line)}`, { file, line: idx + 1 }));
+      else if (long) diagnostics.push(diag('KPC050', long, { file, line: idx + 1 }));
       else current.chains.push({ name: m[1], policy: m[2] });
       return;
     }

@@ -327,6 +327,28 @@ describe('node settings from --config, input objects and flags', () => {
   });
 });
 
+describe('a file reached more than once', () => {
+  it('kproxy-compile FILE DIR FILE LINK: each file is read once, so nothing is a duplicate of itself', async () => {
+    const demo = join(FIXTURES_DIR, 'demo');
+    const link = join(dir, 'shop-link.yaml');
+    symlinkSync(join(demo, 'shop.yaml'), link);
+    const once = await runCli([demo, '--hostname-override', 'node-a', '--format', 'restore']);
+    const again = await runCli([join(demo, 'shop.yaml'), demo, join(demo, 'shop.yaml'), link, '--hostname-override', 'node-a', '--format', 'restore']);
+    expect(again.stderr).toBe(once.stderr);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(once.stdout);
+  });
+
+  it('kproxy-compile A B with the same object in two files is still a duplicate (KPC019)', async () => {
+    const demo = join(FIXTURES_DIR, 'demo');
+    const copy = join(dir, 'shop-copy.yaml');
+    writeFileSync(copy, readFileSync(join(demo, 'shop.yaml')));
+    const run = await runCli([join(demo, 'shop.yaml'), copy, '--hostname-override', 'node-a']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/shop-copy\.yaml:\d+: error KPC019: Service shop\/frontend: appears more than once/);
+  });
+});
+
 describe('flags that contradict themselves or each other', () => {
   const demo = join(FIXTURES_DIR, 'demo');
   it.each([

@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { jsonSyntaxError } from './jsonSyntaxError.js';
 import { readdir, stat } from 'node:fs/promises';
 import { ioReason } from '../util/ioReason.js';
@@ -31,6 +31,9 @@ export interface InputHost {
 export async function readInputs(paths: readonly string[], host: InputHost): Promise<InputResult> {
   const objects: RawObject[] = [];
   const diagnostics: Diagnostic[] = [];
+  // A file reached twice (given twice, or inside a directory also given, or through a symlink) is
+  // read once: its objects are not duplicates of themselves.
+  const read = new Set<string>();
   for (const p of paths) {
     if (p === '-') {
       const bytes = await host.readStdin();
@@ -47,6 +50,14 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
     }
     for (const f of files) {
       const shown = f === abs ? p : join(p, relative(abs, f));
+      let real = f;
+      try {
+        real = realpathSync(f);
+      } catch {
+        // Unreadable: the read below says why.
+      }
+      if (read.has(real)) continue;
+      read.add(real);
       try {
         // One synchronous read, not a thread-pool round trip per chunk: there is nothing to overlap it with.
         decodeSource(shown, readFileSync(f), objects, diagnostics);

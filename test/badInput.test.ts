@@ -78,6 +78,8 @@ const CASES: readonly BadCase[] = [
     file: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80, targetPort: 70000 }] } }] })}\n`,
     errors: [/^in\.json:1: error KPC015: Service shop\/web: spec\.ports\[0\]\.targetPort: must be between 0 and 65535, found 70000$/],
   },
+  { name: 'a kind in the wrong case', file: svc(GOOD_SPEC).replace('kind: Service', 'kind: service'), errors: [/^in\.yaml:2: error KPC018: kind: is "service": kinds are case-sensitive, did you mean Service\?$/] },
+  { name: 'an EndpointSlice kind in the wrong case', file: slice('addressType: IPv4\nendpoints: []\n').replace('kind: EndpointSlice', 'kind: Endpointslice'), errors: [/^in\.yaml:2: error KPC018: kind: is "Endpointslice": kinds are case-sensitive, did you mean EndpointSlice\?$/] },
   { name: 'duplicate Services', file: `${svc(GOOD_SPEC)}---\n${svc(GOOD_SPEC)}`, errors: [/^in\.yaml:12: error KPC019: Service shop\/web: appears more than once \(first at in\.yaml:1\)/] },
   { name: 'bad EndpointSlice address type', file: slice('addressType: IPv5\nendpoints: []\n'), errors: [/^in\.yaml:8: error KPC018: EndpointSlice shop\/web-abc: addressType: must be one of IPv4, IPv6, FQDN/] },
   { name: 'an IPv6 address in an IPv4 slice', file: slice('addressType: IPv4\nendpoints:\n- addresses: ["fd00::1"]\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:10: error KPC020: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[0\]: fd00::1 is not an IPv4 address/] },

@@ -46,6 +46,9 @@ function unclaimedSlices(services: readonly Service[], refused: ReadonlySet<stri
   });
 }
 
+/** The kinds read here. */
+const READ_KINDS = ['Service', 'EndpointSlice', 'Node', 'KubeProxyConfiguration'] as const;
+
 /** The API versions Kubernetes 1.33 serves the kinds read here in (KubeProxyConfiguration's is checked with the settings). */
 const SERVED: Readonly<Record<string, { group: string; version: string }>> = {
   Service: { group: '', version: 'v1' },
@@ -143,6 +146,12 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     if (typeof kind !== 'string' || kind === '' || typeof apiVersion !== 'string' || apiVersion === '') {
       const field = typeof kind !== 'string' || kind === '' ? 'kind' : 'apiVersion';
       diagnostics.push(diag('KPC004', `is missing or not a string: every Kubernetes object needs apiVersion and kind`, { file: raw.file, line: raw.locate([field]) ?? raw.locate([]), field }));
+      continue;
+    }
+    // A read kind spelt in another case is a slip no API server accepts, not an object to skip.
+    const meant = READ_KINDS.find((k) => k !== kind && k.toLowerCase() === kind.toLowerCase());
+    if (meant) {
+      diagnostics.push(diag('KPC018', `is ${JSON.stringify(kind)}: kinds are case-sensitive, did you mean ${meant}?`, { file: raw.file, line: raw.locate(['kind']) ?? raw.locate([]), field: 'kind' }));
       continue;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/runCli.js';
+import { runCli, type CliRun } from './helpers/runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kpc-bad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -210,14 +210,19 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
   ];
   const asYaml = (objects: readonly unknown[]) => objects.map((o) => JSON.stringify(o, null, 2)).join('\n---\n');
   const asList = (objects: readonly unknown[]) => `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
-
-  it('kproxy-compile in.yaml / in.json (a slice port without a name is the unnamed port, as the API server defaults it)', async () => {
-    const caseDir = mkdtempSync(join(dir, 'unnamed-'));
-    const objects = unnamedPair([{ port: 8080 }]);
+  /** Compiles `objects` written as YAML documents and as a JSON List (each read by its own path) for node-a: both runs. */
+  const compileBoth = async (tag: string, objects: readonly unknown[], args: readonly string[] = []) => {
+    const caseDir = mkdtempSync(join(dir, `${tag}-`));
     writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
     writeFileSync(join(caseDir, 'in.json'), asList(objects));
-    for (const name of ['in.yaml', 'in.json']) {
-      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+    const runs: { name: string; run: CliRun }[] = [];
+    for (const name of ['in.yaml', 'in.json']) runs.push({ name, run: await runCli([name, '--hostname-override', 'node-a', ...args], { cwd: caseDir }) });
+    return runs;
+  };
+
+  it('kproxy-compile in.yaml / in.json (a slice port without a name is the unnamed port, as the API server defaults it)', async () => {
+    const objects = unnamedPair([{ port: 8080 }]);
+    for (const { name, run } of await compileBoth('unnamed', objects)) {
       expect(run.code, name).toBe(0);
       expect(run.stderr, name).toBe('');
       expect(run.stdout, name).toMatch(/^-A KUBE-SVC-\w+ -m comment --comment "shop\/web -> 10\.0\.0\.1:8080" -j KUBE-SEP-\w+$/m);
@@ -281,17 +286,13 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     { family: 'IPv6', address: 'ff02::fb', why: 'may not be in the link-local multicast range \\(224\\.0\\.0\\.0/24, ff02::/10\\)' },
   ];
   it.each(specialCases)('kproxy-compile in.yaml / in.json (endpoint and external IP $address: a warning each, the rules as kube-proxy writes them)', async ({ family, address, why }) => {
-    const caseDir = mkdtempSync(join(dir, 'special-'));
     const v6 = family === 'IPv6';
     const objects = [
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: v6 ? 'fd00::10' : '10.96.0.10', ipFamilies: [family], externalIPs: [address], ports: [{ name: 'http', port: 80 }] } },
       { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: family, endpoints: [{ addresses: [v6 ? 'fd00::1' : '10.0.0.1'] }, { addresses: [address] }], ports: [{ name: 'http', port: 8080 }] },
     ];
-    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
-    writeFileSync(join(caseDir, 'in.json'), asList(objects));
     const esc = address.replace(/\./g, '\\.');
-    for (const name of ['in.yaml', 'in.json']) {
-      const run = await runCli([name, '--hostname-override', 'node-a', ...(v6 ? ['--family', 'ipv6'] : [])], { cwd: caseDir });
+    for (const { name, run } of await compileBoth('special', objects, v6 ? ['--family', 'ipv6'] : [])) {
       expect(run.code, name).toBe(0);
       const lines = run.stderr.trim().split('\n');
       expect(lines, name).toHaveLength(2);
@@ -304,16 +305,12 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
   });
 
   it('kproxy-compile in.json (addresses beside the special ranges are not warned about)', async () => {
-    const caseDir = mkdtempSync(join(dir, 'special-'));
     const near = ['1.0.0.1', '126.255.255.255', '128.0.0.1', '169.253.0.1', '169.255.0.1', '224.0.1.1', '223.0.0.1', '0.0.0.1'];
     const objects = [
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', externalIPs: ['192.0.2.7', '224.0.1.1'], ports: [{ name: 'http', port: 80 }] } },
       { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: near.map((a) => ({ addresses: [a] })), ports: [{ name: 'http', port: 8080 }] },
     ];
-    writeFileSync(join(caseDir, 'in.json'), asList(objects));
-    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
-    for (const name of ['in.yaml', 'in.json']) {
-      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+    for (const { name, run } of await compileBoth('special', objects)) {
       expect(run.code, name).toBe(0);
       expect(run.stderr, name).toBe('');
       for (const a of near) expect(run.stdout, `${name} ${a}`).toContain(`--to-destination ${a}:8080`);
@@ -321,7 +318,6 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
   });
 
   it('kproxy-compile in.yaml / in.json (what the API server accepts in the fields it checks beside the rules: no diagnostic)', async () => {
-    const caseDir = mkdtempSync(join(dir, 'accepted-'));
     const service = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec });
     const objects = [
       service('named-target', { clusterIP: '10.96.0.11', ports: [{ name: 'a', port: 80, targetPort: 'http-alt' }, { name: 'b', port: 81, targetPort: 8081 }, { name: 'c', port: 82, targetPort: 0 }] }),
@@ -330,10 +326,7 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
       service('headless', { clusterIP: 'None', ports: [{ port: 80 }] }),
       service('external', { type: 'ExternalName', externalName: 'db.example.com.' }),
     ];
-    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
-    writeFileSync(join(caseDir, 'in.json'), asList(objects));
-    for (const name of ['in.yaml', 'in.json']) {
-      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+    for (const { name, run } of await compileBoth('accepted', objects)) {
       expect(run.code, name).toBe(0);
       expect(run.stderr, name).toBe('');
       for (const ip of ['10.96.0.11', '10.96.0.12', '10.96.0.13']) expect(run.stdout, `${name} ${ip}`).toContain(`-d ${ip}/32`);
@@ -343,7 +336,6 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
   });
 
   it('kproxy-compile in.yaml / in.json (objects labelled for another service proxy, or a headless Service\'s slices, are not watched by kube-proxy: skipped)', async () => {
-    const caseDir = mkdtempSync(join(dir, 'unwatched-'));
     const proxyLabel = { 'service.kubernetes.io/service-proxy-name': 'other-proxy' };
     const service = (name: string, ip: string, labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop', ...(labels ? { labels } : {}) }, spec: { clusterIP: ip, ports: [{ name: 'http', port: 80 }] } });
     const slice = (name: string, service: string, address: string, labels: Record<string, string> = {}) => ({
@@ -354,10 +346,7 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
       service('other', '10.96.0.20', proxyLabel), slice('other-a', 'other', '10.0.0.20', proxyLabel), slice('other-b', 'other', '10.0.0.21'),
       service('web', '10.96.0.10'), slice('web-a', 'web', '10.0.0.10'), slice('web-h', 'web', '10.0.0.11', { 'service.kubernetes.io/headless': '' }),
     ];
-    writeFileSync(join(caseDir, 'in.yaml'), asYaml(objects));
-    writeFileSync(join(caseDir, 'in.json'), asList(objects));
-    for (const name of ['in.yaml', 'in.json']) {
-      const run = await runCli([name, '--hostname-override', 'node-a'], { cwd: caseDir });
+    for (const { name, run } of await compileBoth('unwatched', objects)) {
       expect(run.code, name).toBe(0);
       expect(run.stderr.trim().split('\n'), name).toEqual(['note KPC035: skipped 1 Service and 1 EndpointSlice labelled service.kubernetes.io/service-proxy-name: kube-proxy does not watch objects with that label, so they get no rules']);
       for (const absent of ['10.96.0.20', '10.0.0.20', '10.0.0.21', '10.0.0.11', 'shop/other']) expect(run.stdout, `${name} ${absent}`).not.toContain(absent);

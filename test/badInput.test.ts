@@ -136,7 +136,7 @@ describe('bad input: exit 2, one message per problem, nothing on stdout, no outp
   it('kproxy-compile in.yaml (the slices of a Service that failed to read are not also "unclaimed")', async () => {
     const caseDir = mkdtempSync(join(dir, 'refused-'));
     const sliceDoc = slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\nports:\n- name: http\n  port: 8080\n');
-    const bad = [svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 70000\n'), svc(GOOD_SPEC).replace('apiVersion: v1', 'apiVersion: v2')];
+    const bad = [svc('  clusterIP: 10.96.0.10\n  ports:\n  - port: 70000\n'), svc(GOOD_SPEC).replace('apiVersion: v1', 'apiVersion: v2'), svc(GOOD_SPEC).replace('kind: Service', 'kind: service')];
     for (const service of bad) {
       writeFileSync(join(caseDir, 'in.yaml'), `${service}---\n${sliceDoc}`);
       const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
@@ -144,7 +144,7 @@ describe('bad input: exit 2, one message per problem, nothing on stdout, no outp
       expect(run.stdout).toBe('');
       const lines = run.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^in\.yaml:\d+: error KPC01[58]: Service shop\/web: /);
+      expect(lines[0]).toMatch(/^in\.yaml:\d+: error KPC01[58]: (Service shop\/web: |kind: is "service")/);
     }
   });
 

@@ -27,8 +27,9 @@ export interface DecodeOptions {
 /**
  * Slices kube-proxy ignores (no service-name label, or a Service the input lacks): a warning each,
  * at the label's line in the slice's own file (a slice shared with another load names its origin).
- * `refused` holds `namespace/name` of the Service objects the input has but that failed to read:
- * their slices are not unclaimed, and saying so would only add noise to the error.
+ * `refused` holds `namespace/name` of the Service objects the input has but `services` lacks (they
+ * failed to read, or kube-proxy does not watch them): their slices are not unclaimed, and saying so
+ * would only add noise.
  */
 function unclaimedSlices(services: readonly Service[], refused: ReadonlySet<string>, slices: readonly EndpointSlice[], raws: readonly RawObject[], diagnostics: Diagnostic[]): void {
   const names = new Set(services.map((x) => `${x.namespace}/${x.name}`));
@@ -152,6 +153,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     const meant = READ_KINDS.find((k) => k !== kind && k.toLowerCase() === kind.toLowerCase());
     if (meant) {
       diagnostics.push(diag('KPC018', `is ${JSON.stringify(kind)}: kinds are case-sensitive, did you mean ${meant}?`, { file: raw.file, line: raw.locate(['kind']) ?? raw.locate([]), field: 'kind' }));
+      if (meant === 'Service') refuse(raw);
       continue;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';

@@ -3,8 +3,8 @@ import type { RawObject } from '../input/rawObject.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
-import { objectLabel, readMeta, unwatchedLabel } from './decodeService.js';
-import { PROTOCOLS, SERVICE_NAME_LABEL, type EndpointSlice, type SliceEndpoint, type SlicePort } from './types.js';
+import { objectLabel, readMeta } from './decodeService.js';
+import { PROTOCOLS, SERVICE_NAME_LABEL, unwatchedLabel, type EndpointSlice, type SliceEndpoint, type SlicePort } from './types.js';
 import { quickEndpointSlice } from './quickEndpointSlice.js';
 
 export { SERVICE_NAME_LABEL };
@@ -90,6 +90,6 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
   });
 
   if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
-  const unwatchedBy = unwatchedLabel(r);
+  const unwatchedBy = unwatchedLabel(r.get(['metadata', 'labels']));
   return { diagnostics: r.diagnostics, slice: { namespace, name, serviceName, addressType, ports, endpoints, origin: raw.file, ...(unwatchedBy ? { unwatchedBy } : {}) } };
 }

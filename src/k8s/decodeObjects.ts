@@ -4,7 +4,7 @@ import { decodeEndpointSlice } from './decodeEndpointSlice.js';
 import { decodeNode } from './decodeNode.js';
 import { decodeService, objectLabel } from './decodeService.js';
 import { jsonEndpointSlice } from './jsonEndpointSlice.js';
-import { UNWATCHED_LABELS, type EndpointSlice, type NodeObject, type Service } from './types.js';
+import { HEADLESS_LABEL, type EndpointSlice, type NodeObject, type Service } from './types.js';
 
 /** The typed objects of one input, plus KubeProxyConfiguration documents left raw for the settings stage. */
 export interface Cluster {
@@ -190,7 +190,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
   // A headless Service's slices carry the headless label; the Service makes no rules either way,
   // so skipping them is nothing to mention.
   for (const [label, n] of unwatched) {
-    if (label === UNWATCHED_LABELS[1] && n.services === 0) continue;
+    if (label === HEADLESS_LABEL && n.services === 0) continue;
     const what = [n.services ? `${n.services} Service${n.services === 1 ? '' : 's'}` : '', n.slices ? `${n.slices} EndpointSlice${n.slices === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
     diagnostics.push(diag('KPC035', `skipped ${what} labelled ${label}: kube-proxy does not watch objects with that label, so they get no rules`));
   }

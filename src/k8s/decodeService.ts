@@ -3,7 +3,7 @@ import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
 import { quickService } from './quickService.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from './names.js';
-import { PROTOCOLS, UNWATCHED_LABELS, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
+import { PROTOCOLS, unwatchedLabel, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
@@ -169,7 +169,7 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   if (typeKnown && !hasErrors(r.diagnostics)) unallocated(r, type, ips.length > 0 || clusterIPText !== '', externalTrafficPolicy, healthCheckNodePort);
 
   if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
-  const unwatchedBy = unwatchedLabel(r);
+  const unwatchedBy = unwatchedLabel(r.get(['metadata', 'labels']));
   return {
     diagnostics: r.diagnostics,
     service: {
@@ -197,13 +197,6 @@ function unallocated(r: FieldReader, type: Service['type'], hasClusterIP: boolea
     });
   }
   if (type === 'LoadBalancer' && etp === 'Local' && !healthCheckNodePort) r.report('KPC034', ['spec', 'healthCheckNodePort'], `is not set: the API server allocates one for a LoadBalancer Service with externalTrafficPolicy Local; without it there is no health check rule (${shown})`);
-}
-
-/** The first of UNWATCHED_LABELS among the object's labels (a label is there when its key is). */
-export function unwatchedLabel(r: FieldReader): string | undefined {
-  const labels = r.get(['metadata', 'labels']);
-  if (!labels || typeof labels !== 'object' || Array.isArray(labels)) return undefined;
-  return UNWATCHED_LABELS.find((k) => Object.hasOwn(labels, k));
 }
 
 /** Reads metadata.name (checked with `nameRule`) and metadata.namespace (default "default"). */

@@ -1,7 +1,6 @@
 import { FAIL, type JsonCursor, type Read } from '../input/jsonCursor.js';
-import { isCanonicalIPv4, mayBeSpecialIPv4, parseIp, specialIpProblem } from '../util/ip.js';
 import { dns1123Subdomain } from './names.js';
-import { NO_ZONES } from './quickEndpointSlice.js';
+import { isPlainAddress, NO_ZONES } from './quickEndpointSlice.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
 
 /*
@@ -17,12 +16,7 @@ function readAddresses(c: JsonCursor, addressType: AddressType): Read<string[]> 
   const out: string[] = [];
   while (c.nextItem()) {
     const a = c.string();
-    if (typeof a !== 'string') return FAIL;
-    if (!(addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a) && !mayBeSpecialIPv4(a)))) {
-      // The checked reader warns about an address the API server would refuse.
-      const ip = parseIp(a);
-      if (!ip || (ip.family === 4) !== (addressType === 'IPv4') || specialIpProblem(ip)) return FAIL;
-    }
+    if (typeof a !== 'string' || !isPlainAddress(a, addressType)) return FAIL;
     out.push(a);
   }
   return out.length ? out : FAIL;

@@ -1,7 +1,7 @@
 import { isCanonicalIPv4, mayBeSpecialIPv4, parseIp, specialIpProblem } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
-import { PROTOCOLS, SERVICE_NAME_LABEL, UNWATCHED_LABELS, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
+import { PROTOCOLS, SERVICE_NAME_LABEL, unwatchedLabel, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
 
 /*
  * A large cluster has a hundred thousand endpoints, nearly always well formed. These functions read
@@ -30,6 +30,17 @@ function quickList<T>(value: unknown, read: (item: unknown) => T | undefined): T
   return out;
 }
 
+/**
+ * Whether `a` is an address of the slice's type that the checked reader takes without a word (an
+ * address the API server would refuse gets a warning there). Canonical IPv4 text, nearly every
+ * address, is checked without parsing.
+ */
+export function isPlainAddress(a: string, addressType: EndpointSlice['addressType']): boolean {
+  if (addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a) && !mayBeSpecialIPv4(a))) return true;
+  const ip = parseIp(a);
+  return ip !== undefined && (ip.family === 4) === (addressType === 'IPv4') && !specialIpProblem(ip);
+}
+
 /** An optional boolean: `undefined` when absent, `null` (give up) when not a boolean. */
 function quickBoolean(v: unknown): boolean | undefined | null {
   if (absent(v)) return undefined;
@@ -50,13 +61,7 @@ function quickPort(p: unknown): SlicePort | undefined {
 
 function quickAddresses(list: unknown, addressType: EndpointSlice['addressType']): readonly string[] | undefined {
   if (!Array.isArray(list) || list.length === 0) return undefined;
-  for (const a of list) {
-    if (typeof a !== 'string') return undefined;
-    if (addressType === 'FQDN' || (addressType === 'IPv4' && isCanonicalIPv4(a) && !mayBeSpecialIPv4(a))) continue;
-    // The checked reader warns about an address the API server would refuse.
-    const ip = parseIp(a);
-    if (!ip || (ip.family === 4) !== (addressType === 'IPv4') || specialIpProblem(ip)) return undefined;
-  }
+  for (const a of list) if (typeof a !== 'string' || !isPlainAddress(a, addressType)) return undefined;
   // Every address is valid, so the list is used as it is rather than copied.
   return list as readonly string[];
 }
@@ -99,7 +104,7 @@ export function quickEndpointSlice(raw: RawObject): EndpointSlice | undefined {
   if (addressType !== 'IPv4' && addressType !== 'IPv6' && addressType !== 'FQDN') return undefined;
   const labels = meta.labels;
   if (!absent(labels) && !isMapping(labels)) return undefined;
-  const unwatchedBy = labels ? UNWATCHED_LABELS.find((k) => Object.hasOwn(labels, k)) : undefined;
+  const unwatchedBy = unwatchedLabel(labels);
   const serviceName = absent(labels?.[SERVICE_NAME_LABEL]) ? '' : labels?.[SERVICE_NAME_LABEL];
   if (typeof serviceName !== 'string' || (serviceName !== '' && labelValue(serviceName))) return undefined;
   const ports = quickList(v.ports, quickPort);

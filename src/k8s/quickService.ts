@@ -1,7 +1,7 @@
 import { familyOf, parseCidr, parseIp, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1035Label, dns1123Label, portName } from './names.js';
-import { UNWATCHED_LABELS, type LoadBalancerIngress, type Protocol, type Service, type ServicePortSpec, type ServiceType } from './types.js';
+import { unwatchedLabel, type LoadBalancerIngress, type Protocol, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 
 /*
  * The common, well-formed Service read directly, without the FieldReader's path bookkeeping (as
@@ -115,8 +115,7 @@ export function quickService(raw: RawObject): Service | undefined {
   const name = meta.name;
   const namespace = absent(meta.namespace) ? 'default' : meta.namespace;
   if (typeof name !== 'string' || dns1035Label(name) || typeof namespace !== 'string' || dns1123Label(namespace)) return undefined;
-  const labels = meta.labels;
-  const unwatchedBy = isMapping(labels) ? UNWATCHED_LABELS.find((k) => Object.hasOwn(labels, k)) : undefined;
+  const unwatchedBy = unwatchedLabel(meta.labels);
   // ExternalName Services make no rules; the checked reader handles their special cases.
   const type = optOneOf(spec.type, TYPES, 'ClusterIP');
   if (type === null) return undefined;

@@ -10,6 +10,14 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
  * proxy (its slices carry it too); the second is set on the slices of a headless Service.
  */
 export const UNWATCHED_LABELS = ['service.kubernetes.io/service-proxy-name', 'service.kubernetes.io/headless'] as const;
+/** The label the EndpointSlice controller sets on a headless Service's slices. */
+export const HEADLESS_LABEL = UNWATCHED_LABELS[1];
+
+/** The first of UNWATCHED_LABELS among `labels` (a label is there when its key is); undefined when none, or `labels` is no mapping. */
+export function unwatchedLabel(labels: unknown): string | undefined {
+  if (!labels || typeof labels !== 'object' || Array.isArray(labels)) return undefined;
+  return UNWATCHED_LABELS.find((k) => Object.hasOwn(labels, k));
+}
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
 export type TrafficPolicy = 'Cluster' | 'Local';
 

@@ -39,7 +39,8 @@ interface Loaded {
 
 /**
  * A rules dump starts (after comments and blank lines) with a `*table` line, or at least a chain
- * or rule line; the first 4 KiB decide. A stray line or two ahead of it (a shell's warning captured with the dump) does not
+ * or rule line; the first 4 KiB decide. A stray line or two ahead of it (a shell's warning
+ * captured with the dump) does not
  * make it manifests: an unindented `*table` line followed by a chain or rule line is a dump's
  * (in YAML it would be a bare alias, which no manifest has), and the parser names the stray lines.
  */

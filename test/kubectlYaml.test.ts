@@ -88,6 +88,21 @@ describe('YAML read as kubectl reads it (the real kubectl as the reference)', ()
     expect(ours(file)).toEqual({ values: [reference], diagnostics: [] });
   });
 
+  it('a key written twice in a mapping: the last value, as kubectl keeps it, with a warning naming the first repetition', async () => {
+    const file = join(dir, 'repeated.yaml');
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: first', '  namespace: t', '  name: second',
+      'data: {a: "1", b: "2", a: "3"}', 'nested:', '  x: {deep: 1}', '  "x": {other: 2}', 'list:', '- k: 1', '  k: 2',
+    ].join('\n'));
+    const [reference] = await kubectlJson(file);
+    expect((reference.metadata as Record<string, unknown>).name).toBe('second');
+    const mine = ours(file);
+    expect(mine.values).toEqual([reference]);
+    expect(mine.diagnostics.map((d) => `${d.line}: ${d.severity} ${d.code}: ${d.message}`)).toEqual([
+      '6: warning KPC007: key "name" appears a second time in its mapping: the last value is used, as kubectl reads it',
+    ]);
+  });
+
   it('an EndpointSlice written the YAML 1.1 way compiles to the same rules as kubectl\'s JSON of it', async () => {
     const file = join(dir, 'yaml11.yaml');
     writeFileSync(file, [

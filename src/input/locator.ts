@@ -19,6 +19,7 @@ export class Locator {
     try {
       this.docs = yaml().loadAll(this.text, undefined, {
         schema: kubeYamlSchema(),
+        json: true, // a repeated key keeps its last value, as in the parse whose values are located
         listener: (event, state) => {
           if (event === 'open') stack.push(state.line);
           else {

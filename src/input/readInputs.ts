@@ -189,8 +189,34 @@ function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unkno
     const err = e as YAMLException;
     const line = err.mark ? err.mark.line + 1 : undefined;
     const reason = (err.reason || err.message).replace(/\s+/g, ' ');
+    if (reason === 'duplicated mapping key') {
+      // kubectl (go-yaml v2) keeps the last value of a repeated key, and so does the API object it
+      // creates; read the text that way, and say where the first repetition is.
+      const docs = parseYamlLastKeyWins(text, file, diagnostics);
+      const key = err.mark ? repeatedKey(text, err.mark.position) : undefined;
+      const what = key === undefined ? 'a mapping key' : `key ${JSON.stringify(key)}`;
+      if (docs) diagnostics.push(diag('KPC007', `${what} appears a second time in its mapping: the last value is used, as kubectl reads it`, { file, line }));
+      return docs ?? [];
+    }
     diagnostics.push(diag('KPC002', `invalid YAML: ${reason}`, { file, line }));
     return [];
+  }
+}
+
+/** The key written at `position` (where js-yaml reports a repeated key), when it is a simple one. */
+function repeatedKey(text: string, position: number): string | undefined {
+  const m = /^(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s:,?{}[\]"'#][^:,{}\n]*?))[ \t]*:/.exec(text.slice(position, position + 300));
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
+function parseYamlLastKeyWins(text: string, file: string, diagnostics: Diagnostic[]): unknown[] | undefined {
+  try {
+    return yaml().loadAll(text, undefined, { json: true, schema: kubeYamlSchema() });
+  } catch (e) {
+    const err = e as YAMLException;
+    const line = err.mark ? err.mark.line + 1 : undefined;
+    diagnostics.push(diag('KPC002', `invalid YAML: ${(err.reason || err.message).replace(/\s+/g, ' ')}`, { file, line }));
+    return undefined;
   }
 }
 

@@ -107,7 +107,7 @@ export function applyEvent(c: Cluster, event: TimelineEvent, name: string): Stat
       let near = all[all.length - 1]?.addresses[0];
       for (let i = all.length; i < event.replicas; i++) {
         near = alloc(fam, near);
-        added.push({ addresses: [near], ready: true, ...(nodes.length ? { nodeName: nodes[i % nodes.length] } : {}), zoneHints: [] });
+        added.push({ addresses: [near], ready: true, ...(nodes.length ? { nodeName: nodes[i % nodes.length] } : {}), zoneHints: [], nodeHints: [] });
       }
       const next = [...target.slice(0, -1), { ...last, endpoints: [...last.endpoints, ...added] }];
       return [{ name, cluster: replaceSlices(c, service, next) }];

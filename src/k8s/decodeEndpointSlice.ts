@@ -86,7 +86,12 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
       const z = e.string(['hints', 'forZones', k, 'name'], true);
       if (z !== undefined) zoneHints.push(z);
     });
-    endpoints.push({ addresses, ready, serving, terminating, nodeName, zone, zoneHints });
+    const nodeHints: string[] = [];
+    e.list(['hints', 'forNodes']).forEach((_, k) => {
+      const n = e.string(['hints', 'forNodes', k, 'name'], true);
+      if (n !== undefined) nodeHints.push(n);
+    });
+    endpoints.push({ addresses, ready, serving, terminating, nodeName, zone, zoneHints, nodeHints });
   });
 
   if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };

@@ -1,6 +1,6 @@
 import { FAIL, type JsonCursor, type Read } from '../input/jsonCursor.js';
 import { dns1123Subdomain } from './names.js';
-import { isPlainAddress, NO_ZONES } from './quickEndpointSlice.js';
+import { isPlainAddress, NO_HINTS } from './quickEndpointSlice.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
 
 /*
@@ -37,30 +37,30 @@ function readConditions(c: JsonCursor, into: { ready?: boolean; serving?: boolea
   return f === -1;
 }
 
-const HINTS = ['forZones'];
-const ZONE = ['name'];
+const HINTS = ['forZones', 'forNodes'];
+const HINT = ['name'];
 
-/** `hints.forZones[].name`; NO_ZONES when hints or forZones is absent. */
-function readZoneHints(c: JsonCursor): Read<readonly string[]> {
+/** `hints.forZones[].name` and `hints.forNodes[].name` into `into`; false to give up. */
+function readHints(c: JsonCursor, into: { zoneHints: readonly string[]; nodeHints: readonly string[] }): boolean {
   const opened = c.open(0x7b);
-  if (opened !== true) return opened === null ? NO_ZONES : FAIL;
-  let zones: readonly string[] = NO_ZONES;
+  if (opened !== true) return opened === null;
   let f: number;
   while ((f = c.nextField(HINTS)) >= 0) {
     const list = c.list(() => {
       if (c.open(0x7b) !== true) return FAIL;
       let name: Read<string | null> = FAIL;
       let g: number;
-      while ((g = c.nextField(ZONE)) >= 0) {
+      while ((g = c.nextField(HINT)) >= 0) {
         name = c.string();
         if (name === FAIL) return FAIL;
       }
       return g === -1 && typeof name === 'string' ? name : FAIL;
     });
-    if (list === FAIL) return FAIL;
-    zones = list ?? NO_ZONES;
+    if (list === FAIL) return false;
+    if (f === 0) into.zoneHints = list ?? NO_HINTS;
+    else into.nodeHints = list ?? NO_HINTS;
   }
-  return f === -1 ? zones : FAIL;
+  return f === -1;
 }
 
 /**
@@ -78,7 +78,7 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
   const conditions: { ready?: boolean; serving?: boolean; terminating?: boolean } = {};
   let nodeName: string | undefined;
   let zone: string | undefined;
-  let zoneHints: Read<readonly string[]> = NO_ZONES;
+  const hints = { zoneHints: NO_HINTS, nodeHints: NO_HINTS };
   let f: number;
   while ((f = c.nextField(ENDPOINT)) >= 0) {
     switch (f) {
@@ -109,10 +109,9 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
         break;
       }
       default:
-        zoneHints = readZoneHints(c);
-        if (zoneHints === FAIL) return FAIL;
+        if (!readHints(c, hints)) return FAIL;
     }
   }
   if (f === -2 || addresses === FAIL) return FAIL;
-  return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints };
+  return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints: hints.zoneHints, nodeHints: hints.nodeHints };
 }

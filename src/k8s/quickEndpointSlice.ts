@@ -14,8 +14,8 @@ import { PROTOCOLS, SERVICE_NAME_LABEL, unwatchedLabel, type EndpointSlice, type
 
 const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
 const isMapping = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** The zone hints of an endpoint without any (shared: most endpoints have none). */
-export const NO_ZONES: readonly string[] = Object.freeze([]);
+/** The zone or node hints of an endpoint without any (shared: most endpoints have none). */
+export const NO_HINTS: readonly string[] = Object.freeze([]);
 
 /** Each item of an optional list through `read`; undefined when the list or any item is not as expected. */
 function quickList<T>(value: unknown, read: (item: unknown) => T | undefined): T[] | undefined {
@@ -66,11 +66,13 @@ function quickAddresses(list: unknown, addressType: EndpointSlice['addressType']
   return list as readonly string[];
 }
 
-function quickZoneHints(hints: unknown): readonly string[] | undefined {
-  if (absent(hints)) return NO_ZONES;
+/** `hints.forZones` or `hints.forNodes`: their names. */
+function quickHints(hints: unknown, field: 'forZones' | 'forNodes'): readonly string[] | undefined {
+  if (absent(hints)) return NO_HINTS;
   if (!isMapping(hints)) return undefined;
-  if (absent(hints.forZones)) return NO_ZONES;
-  return quickList(hints.forZones, (z) => (isMapping(z) && typeof z.name === 'string' ? z.name : undefined));
+  const list = hints[field];
+  if (absent(list)) return NO_HINTS;
+  return quickList(list, (z) => (isMapping(z) && typeof z.name === 'string' ? z.name : undefined));
 }
 
 function quickEndpoint(e: unknown, addressType: EndpointSlice['addressType']): SliceEndpoint | undefined {
@@ -87,9 +89,10 @@ function quickEndpoint(e: unknown, addressType: EndpointSlice['addressType']): S
   if (nodeName !== undefined && (typeof nodeName !== 'string' || dns1123Subdomain(nodeName))) return undefined;
   const zone = absent(e.zone) ? undefined : e.zone;
   if (zone !== undefined && typeof zone !== 'string') return undefined;
-  const zoneHints = quickZoneHints(e.hints);
-  if (!zoneHints) return undefined;
-  return { addresses, ready, serving, terminating, nodeName, zone, zoneHints };
+  const zoneHints = quickHints(e.hints, 'forZones');
+  const nodeHints = quickHints(e.hints, 'forNodes');
+  if (!zoneHints || !nodeHints) return undefined;
+  return { addresses, ready, serving, terminating, nodeName, zone, zoneHints, nodeHints };
 }
 
 /** A well-formed EndpointSlice read directly; undefined for anything the checked reader should look at. */

@@ -74,6 +74,8 @@ export interface SliceEndpoint {
   readonly nodeName?: string;
   readonly zone?: string;
   readonly zoneHints: readonly string[];
+  /** `hints.forNodes[].name` (used under the PreferSameTrafficDistribution gate). */
+  readonly nodeHints: readonly string[];
 }
 
 export interface EndpointSlice {

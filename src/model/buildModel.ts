@@ -100,6 +100,7 @@ function collectEndpoints(slices: readonly EndpointSlice[], family: Family, node
           terminating: ep.terminating === true,
           local: ep.nodeName !== undefined && ep.nodeName !== '' && ep.nodeName === nodeName,
           zoneHints: ep.zoneHints,
+          nodeHints: ep.nodeHints,
         });
       }
     }
@@ -133,6 +134,8 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
   const record = opts.record ? new Map<Service, { slices: readonly EndpointSlice[]; ports: readonly ServicePort[] }>() : undefined;
   const zone = s.nodeLabels[ZONE_LABEL] ?? '';
   const ipModeGate = gateEnabled(s, 'LoadBalancerIPMode');
+  // Node hints are read only under their gate; without it no endpoint is hinted for this node.
+  const hintNode = gateEnabled(s, 'PreferSameTrafficDistribution') ? s.nodeName : '';
   const nodeIP = ipsOfFamily(s.nodeIPs, family)[0] ?? '';
 
   const servicePorts: ServicePort[] = [];
@@ -170,7 +173,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
       const externallyAccessible = p.nodePort !== 0 || loadBalancerVIPs.length > 0 || externalIPs.length > 0;
       const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
       const usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && externallyAccessible);
-      const cat = categorizeEndpoints(endpoints, usesClusterEndpoints, usesLocalEndpoints, zone);
+      const cat = categorizeEndpoints(endpoints, usesClusterEndpoints, usesLocalEndpoints, { zone, node: hintNode });
       servicePorts.push({
         id,
         namespace: svc.namespace,

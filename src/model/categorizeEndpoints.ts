@@ -9,28 +9,45 @@ export interface Categorized {
 
 const usableWhenTerminating = (e: Endpoint) => e.serving && e.terminating;
 
-/** Zone-hint topology applies only when every ready endpoint has hints and one names our zone. */
-function canUseTopology(endpoints: readonly Endpoint[], zone: string): boolean {
-  let hasForZone = false;
+/** Where the node is, for topology hints: its zone label, and its name ('' when node hints are not read). */
+export interface HintTarget {
+  readonly zone: string;
+  readonly node: string;
+}
+
+type Hints = 'zoneHints' | 'nodeHints';
+
+/** Hint-based topology applies only when every ready endpoint has hints of that kind and one names us. */
+function hintsApply(endpoints: readonly Endpoint[], hints: Hints, name: string): boolean {
+  if (name === '') return false;
+  let named = false;
   for (const e of endpoints) {
     if (!e.ready) continue;
-    if (e.zoneHints.length === 0) return false;
-    if (e.zoneHints.includes(zone)) hasForZone = true;
+    if (e[hints].length === 0) return false;
+    if (e[hints].includes(name)) named = true;
   }
-  return hasForZone;
+  return named;
+}
+
+/** Which hints narrow the cluster endpoints: node hints first (under their gate), then zone hints. */
+function topologyMode(endpoints: readonly Endpoint[], at: HintTarget): { hints: Hints; name: string } | undefined {
+  if (hintsApply(endpoints, 'nodeHints', at.node)) return { hints: 'nodeHints', name: at.node };
+  if (hintsApply(endpoints, 'zoneHints', at.zone)) return { hints: 'zoneHints', name: at.zone };
+  return undefined;
 }
 
 /**
  * Chooses endpoints for Cluster and Local policy as kube-proxy does: ready ones (topology-filtered
  * for Cluster), else serving+terminating ones; `reachableEndpoints` get per-endpoint chains.
  */
-export function categorizeEndpoints(endpoints: readonly Endpoint[], usesCluster: boolean, usesLocal: boolean, zone: string): Categorized {
+export function categorizeEndpoints(endpoints: readonly Endpoint[], usesCluster: boolean, usesLocal: boolean, at: HintTarget): Categorized {
   let clusterEndpoints: readonly Endpoint[] = [];
   let hasEndpoints = false;
   let useTopology = false;
   if (usesCluster) {
-    useTopology = zone !== '' && canUseTopology(endpoints, zone);
-    clusterEndpoints = endpoints.filter((e) => e.ready && (!useTopology || e.zoneHints.includes(zone)));
+    const mode = topologyMode(endpoints, at);
+    useTopology = mode !== undefined;
+    clusterEndpoints = endpoints.filter((e) => e.ready && (!mode || e[mode.hints].includes(mode.name)));
     if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter(usableWhenTerminating);
     hasEndpoints = clusterEndpoints.length > 0;
   }

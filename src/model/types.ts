@@ -14,6 +14,8 @@ export interface Endpoint {
   readonly terminating: boolean;
   readonly local: boolean;
   readonly zoneHints: readonly string[];
+  /** Names of the nodes the endpoint is hinted for (`hints.forNodes`). */
+  readonly nodeHints: readonly string[];
 }
 
 /**

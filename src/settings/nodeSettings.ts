@@ -67,6 +67,8 @@ export const DEFAULT_SETTINGS: NodeSettings = {
 /** Feature gates this compiler honours, with kube-proxy 1.33's defaults. */
 export const KNOWN_GATES: Readonly<Record<string, boolean>> = {
   LoadBalancerIPMode: true,
+  // Alpha in 1.33: endpoints' node hints (trafficDistribution PreferSameNode) are honoured only with it.
+  PreferSameTrafficDistribution: false,
 };
 
 export function gateEnabled(s: NodeSettings, gate: keyof typeof KNOWN_GATES): boolean {

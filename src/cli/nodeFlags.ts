@@ -4,6 +4,7 @@ import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, NFACCT_INVALID, NFACC
 import { parseCidr, parseIp } from '../util/ip.js';
 import { interfaceNameProblem } from '../settings/interfaceNameProblem.js';
 import { dualStackProblem } from '../settings/dualStackProblem.js';
+import { own } from '../util/own.js';
 
 /** Boolean flags that also accept kube-proxy's `--flag=true|false` spelling. */
 export const BOOLEAN_FLAGS = ['masquerade-all', 'iptables-localhost-nodeports', 'random-fully', 'conntrack-tcp-be-liberal'] as const;
@@ -144,7 +145,7 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
     for (const kv of list(gates)) {
       const m = /^([A-Za-z0-9]+)=(true|false)$/.exec(kv);
       if (!m) bad('feature-gates', `${JSON.stringify(kv)} is not Name=true|false`);
-      else if (!(m[1] in KNOWN_GATES)) bad('feature-gates', `unknown feature gate ${m[1]} (known: ${Object.keys(KNOWN_GATES).join(', ')})`);
+      else if (own(KNOWN_GATES, m[1]) === undefined) bad('feature-gates', `unknown feature gate ${m[1]} (known: ${Object.keys(KNOWN_GATES).join(', ')})`);
       else out[m[1]] = m[2] === 'true';
     }
     s.featureGates = out;

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Dump } from '../backends/iptables/parseIptables.js';
 import { saveRuleLine } from '../backends/iptables/writeSaveRule.js';
 import { isNodePortsTailRule } from '../backends/iptables/fixedRules.js';
+import { own } from '../util/own.js';
 
 /** A chain as compared: its rules as normalised keys (iptables-save spelling) plus the parsed rules. */
 export interface ChainState {
@@ -71,7 +72,7 @@ export function isKubeProxyChain(name: string): boolean {
 
 /** A chain every table of its name has (INPUT, PREROUTING…); other programs share them. */
 export function isBuiltinChain(table: string, name: string): boolean {
-  return (BUILTIN_CHAINS as Record<string, readonly string[] | undefined>)[table]?.includes(name) === true || OTHER_BUILTINS[table]?.includes(name) === true;
+  return own(BUILTIN_CHAINS, table)?.includes(name) === true || own(OTHER_BUILTINS, table)?.includes(name) === true;
 }
 
 /** Built-in chains of the tables kube-proxy does not write to (a node's dump has them). */

@@ -5,6 +5,7 @@ import { parseCidr, parseIp } from '../util/ip.js';
 import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, type NodeSettings } from './nodeSettings.js';
 import { interfaceNameProblem } from './interfaceNameProblem.js';
 import { dualStackProblem } from './dualStackProblem.js';
+import { own } from '../util/own.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
@@ -99,7 +100,7 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
       else {
         fg[k] = v;
         // Other gates are kube-proxy's business (a config may list many); none of them changes these rules.
-        if (!(k in KNOWN_GATES)) r.report('KPC042', ['featureGates', k], `is not a gate the compiled rules depend on (${Object.keys(KNOWN_GATES).join(', ')}) and is ignored`);
+        if (own(KNOWN_GATES, k) === undefined) r.report('KPC042', ['featureGates', k], `is not a gate the compiled rules depend on (${Object.keys(KNOWN_GATES).join(', ')}) and is ignored`);
       }
     }
     s.featureGates = fg;

@@ -3,6 +3,10 @@ import type { Match, Rule, TableName, Target } from '../../ir/iptables.js';
 import { opaqueRule, spellsBack } from './opaqueRule.js';
 import { tokenize } from './tokenize.js';
 import { parseCidr, parseIp } from '../../util/ip.js';
+import { own } from '../../util/own.js';
+
+/** IPVS protocol numbers as `-m ipvs --vproto` may give them. */
+const VPROTO: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp', '132': 'sctp' };
 
 export { tokenize };
 
@@ -91,7 +95,7 @@ export function parseRuleArgs(chain: string, args: readonly string[], from = 0):
         const vaddr = next(a);
         const opts: Record<string, string> = {};
         while (args[i] === '--vproto' || args[i] === '--vport') { const o = args[i++]; opts[o] = next(o); }
-        const proto = ({ '6': 'tcp', '17': 'udp', '132': 'sctp' } as Record<string, string>)[opts['--vproto']] ?? opts['--vproto'] ?? '';
+        const proto = own(VPROTO, opts['--vproto'] ?? '') ?? opts['--vproto'] ?? '';
         matches.push({ kind: 'ipvs', vaddr: vaddr.replace(/\/(32|128)$/, ''), vproto: proto, vport: Number(opts['--vport'] ?? 0) });
         break;
       }

@@ -1,5 +1,6 @@
 import type { IpsetType } from '../../ir/ipvs.js';
 import { compareIps } from './ipOrder.js';
+import { own } from '../../util/own.js';
 
 const PROTO: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
 
@@ -7,7 +8,7 @@ const PROTO: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
 function parts(e: string): [string, number, number, string] {
   const [ip, pp = '', third = ''] = e.split(',');
   const [proto = '', port = '0'] = pp.split(':');
-  return [ip, PROTO[proto] ?? 0, Number(port), third];
+  return [ip, own(PROTO, proto) ?? 0, Number(port), third];
 }
 
 /** Members in the order `ipset save -sorted` prints them: address, protocol number, port, then the third part. */

@@ -3,6 +3,7 @@ import type { Ipset, IpsetType, IpvsProtocol, RealServer, VirtualServer } from '
 import { IPSET_DEFS } from './ipsetDefs.js';
 import { IPVS_SCHEDULERS } from '../../settings/nodeSettings.js';
 import { parseCidr, parseIp } from '../../util/ip.js';
+import { own } from '../../util/own.js';
 
 function splitHostPort(text: string): { address: string; port: number } | undefined {
   const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([0-9.]+):(\d{1,5})$/.exec(text);
@@ -31,7 +32,7 @@ function entryProblem(type: string, entry: string): string | undefined {
     'hash:net': [isNet],
     'bitmap:port': [isPort],
   };
-  const shape = shapes[type];
+  const shape = own(shapes, type);
   if (!shape) return undefined;
   return parts.length === shape.length && shape.every((ok, k) => ok(parts[k])) ? undefined : `${JSON.stringify(entry)} is not an entry of a ${type} set`;
 }
@@ -51,7 +52,7 @@ export function parseIpvsadm(text: string, file: string): { servers?: VirtualSer
     if (!line || line.startsWith('#')) return;
     const at = { file, line: i + 1 };
     const t = line.split(/\s+/);
-    const proto = PROTO_FLAGS[t[1]];
+    const proto = own(PROTO_FLAGS, t[1] ?? '');
     const written = `${proto ?? t[1]} ${t[2] ?? ''}`;
     if (t[0] === '-a' && refused.has(written)) return;
     const refuse = (message: string): void => {

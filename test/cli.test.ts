@@ -138,6 +138,17 @@ describe('stdout that is a regular file', () => {
     }
   });
 
+  it('stdout that refuses writes (/dev/full): KPC001 naming standard output, exit 2, for compile and diff alike', () => {
+    for (const argv of [args, ['diff', join(FIXTURES_DIR, 'clusterip-basic'), join(FIXTURES_DIR, 'nodeport')]]) {
+      const fd = openSync('/dev/full', 'w');
+      const run = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      closeSync(fd);
+      expect(run.status, argv[0]).toBe(2);
+      expect(run.stderr.split('\n').filter((l) => l.includes('error')), argv[0]).toEqual(['<stdout>: error KPC001: cannot write to standard output: no space left on the device']);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   // A cluster whose restore payload is several chunks (about 4 MB).
   const large = join(dir, 'large.json');
   writeFileSync(large, JSON.stringify(generateCluster({ services: 1000, endpoints: 10, seed: 3 }).list));

@@ -1,6 +1,9 @@
 import { fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import type { StdoutFile } from './io.js';
+import { diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
+import { ioReason } from '../util/ioReason.js';
 import { main } from './main.js';
+import { EXIT_USAGE } from './report.js';
 
 /** Stdout when it is a regular file; undefined for a terminal, a pipe or anything else. */
 function regularFileStdout(): StdoutFile | undefined {
@@ -31,7 +34,9 @@ export async function runProcess(): Promise<void> {
   // A closed pipe (`kproxy-compile … | head`) ends the run quietly, as other command-line tools do.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    // Any other failed write (a full disk, /dev/full) is the output's problem, said as for a file.
+    process.stderr.write(`${formatDiagnostic(diag('KPC001', `cannot write to standard output: ${ioReason(e)}`, { file: '<stdout>' }))}\n`);
+    process.exit(EXIT_USAGE);
   });
   const chunks: Buffer[] = [];
   const code = await main(process.argv.slice(2), {

@@ -98,6 +98,7 @@ describe('kproxy-compile churn --timeline: a step that names what its state does
     ['notReady for an address that is no endpoint', '  - notReady:\n      service: shop/frontend\n      addresses:\n      - 10.244.1.30\n      - 192.0.2.99\n', 9, 'steps[0].notReady.addresses[1]: 192.0.2.99 is not an endpoint of shop/frontend'],
     ['notReady without addresses (a misspelt key)', '  - notReady: {service: shop/frontend, address: 10.244.1.30}\n', 5, 'steps[0].notReady.addresses: must list the endpoint addresses to change'],
     ['a misspelt key of an event', '  - scale:\n      service: shop/frontend\n      replica: 3\n', 7, 'steps[0].scale.replica: unknown field: scale has service, replicas'],
+    ['a rollout that would take the timeline past 2000 states (1 + 2 per endpoint)', '  - scale: {service: shop/frontend, replicas: 1000}\n  - rollout: {service: shop/frontend}\n', 6, 'steps[1]: the timeline comes to 2001 states by this step; at most 2000 are replayed in one run (split it into several timelines)'],
     ['a misspelt key of a step', '  - nmae: later\n    rollout: {service: shop/frontend}\n', 5, 'steps[0].nmae: unknown field: a step has name, scale, rollout, notReady, ready, deleteService'],
   ])('%s: exit 2, nothing on stdout, the step\'s field named', async (_, steps, line, message) => {
     const file = timeline(steps);

@@ -79,6 +79,12 @@ export function eventProblem(c: Cluster, event: TimelineEvent): EventProblem | u
  * one new state; a rollout gives two per endpoint (replacement ready + old terminating, then old
  * removed), as a Deployment's rolling update does.
  */
+/** How many states `applyEvent` makes of `event`, known before making them: a rollout makes two per endpoint. */
+export function eventStateCount(c: Cluster, event: TimelineEvent): number {
+  if (event.kind !== 'rollout') return 1;
+  return 2 * slicesOf(c, event.service).reduce((n, s) => n + s.endpoints.length, 0);
+}
+
 export function applyEvent(c: Cluster, event: TimelineEvent, name: string): State[] {
   const alloc = allocator(c);
   const service = event.service;

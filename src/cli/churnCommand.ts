@@ -1,6 +1,6 @@
 import { diag } from '../diagnostics/diagnostic.js';
 import { churnStep, type StepReport } from '../churn/churnStep.js';
-import { loadChurnStates } from './loadChurnStates.js';
+import { loadChurnStates, type ChurnState } from './loadChurnStates.js';
 import { commonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
@@ -9,7 +9,7 @@ function pct(a: number, b: number): string {
   return b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`;
 }
 
-function renderStep(r: StepReport, total: number): string {
+function renderStep(r: Omit<StepReport, 'deltaPayload'>, total: number): string {
   const lines = [`step ${r.step}/${total}: ${r.name}`];
   for (const e of r.endpoints) lines.push(`  ${e.service}  endpoints ${[...[...e.added].sort().map((x) => `+${x}`), ...[...e.removed].sort().map((x) => `-${x}`)].join(' ')}`);
   lines.push(`  rules: ${r.rules.added} added, ${r.rules.removed} removed, ${r.rules.changed} changed; chains: ${r.chains.added} added, ${r.chains.removed} removed`);
@@ -29,14 +29,22 @@ export async function runChurn(paths: string[], opts: Record<string, unknown>, i
   if (timelinePath && paths.length) usage.push(diag('KPC040', 'give either state paths or --timeline, not both', { file: '<flags>' }));
   if (report(io, usage)) return EXIT_USAGE;
 
-  const loaded = await loadChurnStates({ paths, timeline: timelinePath }, common.options, { cwd: io.cwd, readStdin: io.readStdin });
-  if (report(io, loaded.diagnostics) || !loaded.states) return EXIT_USAGE;
-  const states = loaded.states;
-  const reports = states.slice(1).map((s, i) => churnStep(i + 1, s.name, states[i].compiled, s.compiled));
+  // Each step is reported as its state comes, against the one before; only that one is kept.
+  let previous: ChurnState | undefined;
+  let start: { name: string; lines: number } | undefined;
+  const reports: Omit<StepReport, 'deltaPayload'>[] = [];
+  const loaded = await loadChurnStates({ paths, timeline: timelinePath }, common.options, { cwd: io.cwd, readStdin: io.readStdin }, (s) => {
+    if (previous) {
+      const { deltaPayload: _d, ...step } = churnStep(reports.length + 1, s.name, previous.compiled, s.compiled);
+      reports.push(step);
+    } else start = { name: s.name, lines: s.compiled.fullPayload.split('\n').length - 1 };
+    previous = s;
+  });
+  if (report(io, loaded.diagnostics) || !start) return EXIT_USAGE;
   if (output === 'json') {
-    io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/churn/v1', start: states[0].name, steps: reports.map(({ deltaPayload: _d, ...r }) => r) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/churn/v1', start: start.name, steps: reports }, null, 2)}\n`);
   } else {
-    io.stdout(`start: ${states[0].name} (${states[0].compiled.fullPayload.split('\n').length - 1} payload lines)\n`);
+    io.stdout(`start: ${start.name} (${start.lines} payload lines)\n`);
     for (const r of reports) io.stdout(`${renderStep(r, reports.length)}\n`);
   }
   return EXIT_OK;

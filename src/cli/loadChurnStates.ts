@@ -4,23 +4,35 @@ import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, type InputHost } from '../input/readInputs.js';
 import { pathText, type RawObject } from '../input/rawObject.js';
 import { buildModel } from '../model/buildModel.js';
-import { applyEvent, eventProblem } from '../churn/applyEvent.js';
+import { applyEvent, eventProblem, eventStateCount } from '../churn/applyEvent.js';
 import { compileState, type Compiled } from '../churn/churnStep.js';
 import { decodeTimeline } from '../churn/timeline.js';
 import type { CommonOptions } from './commonOptions.js';
 import { loadNodeView } from './loadNodeView.js';
 import { ioReason } from '../util/ioReason.js';
 
+/**
+ * The most states one timeline may expand to. Each is compiled whole, so a rollout of n endpoints
+ * (2n states of n endpoints each) costs n² work; past this a run takes minutes, and a longer story
+ * is better told as several timelines.
+ */
+export const MAX_TIMELINE_STATES = 2000;
+
 export interface ChurnState {
   readonly name: string;
   readonly compiled: Compiled;
 }
 
-/** The compiled states of a churn run: one per path, or a timeline's start plus every event's result. */
-export async function loadChurnStates(src: { paths: readonly string[]; timeline?: string }, options: CommonOptions, host: InputHost): Promise<{ states?: ChurnState[]; diagnostics: Diagnostic[] }> {
+/**
+ * The compiled states of a churn run: one per path, or a timeline's start plus every event's
+ * result. With `visit`, each state goes to it as soon as it is compiled and none is kept (a long
+ * timeline has thousands of states); the caller keeps what it needs.
+ */
+export async function loadChurnStates(src: { paths: readonly string[]; timeline?: string }, options: CommonOptions, host: InputHost, visit?: (s: ChurnState) => void): Promise<{ states?: ChurnState[]; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const errors = () => hasErrors(diagnostics);
-  const states: ChurnState[] = [];
+  const kept: ChurnState[] = [];
+  const states = { push: (s: ChurnState) => (visit ? visit(s) : kept.push(s)) };
   if (src.timeline) {
     // `-` is standard input, as for state paths; its `start` is then relative to the working directory.
     const piped = src.timeline === '-';
@@ -50,11 +62,18 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     if (errors() || !view.model || !view.cluster || !view.settings) return { diagnostics };
     states.push({ name: t.timeline.start, compiled: compileState(view.model) });
     let cluster = view.cluster;
+    let expanded = 0;
     for (const s of t.timeline.steps) {
       const problem = eventProblem(cluster, s.event);
       if (problem) {
         const path = ['steps', s.index, s.event.kind, ...problem.field];
         diagnostics.push(diag('KPC060', problem.message, { file, line: raws[0].locate(path), object: 'Timeline', field: pathText(path) }));
+        return { diagnostics };
+      }
+      expanded += eventStateCount(cluster, s.event);
+      if (expanded > MAX_TIMELINE_STATES) {
+        const path = ['steps', s.index];
+        diagnostics.push(diag('KPC060', `the timeline comes to ${expanded} states by this step; at most ${MAX_TIMELINE_STATES} are replayed in one run (split it into several timelines)`, { file, line: raws[0].locate(path), object: 'Timeline', field: pathText(path) }));
         return { diagnostics };
       }
       for (const next of applyEvent(cluster, s.event, s.name)) {
@@ -73,5 +92,5 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
   // Warnings repeat for every state of a timeline; report each once.
   const seen = new Set<string>();
   const unique = diagnostics.filter((d) => { const k = JSON.stringify(d); if (seen.has(k)) return false; seen.add(k); return true; });
-  return { states, diagnostics: unique };
+  return { states: kept, diagnostics: unique };
 }

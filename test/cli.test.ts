@@ -118,6 +118,27 @@ describe('command line', () => {
   });
 });
 
+describe('empty values and standard input twice', () => {
+  const demo = join(FIXTURES_DIR, 'demo');
+  it.each([
+    [['compile', ''], 'an input path is empty: name a file or directory (. for the working directory)'],
+    [['diff', '', demo], 'an input path is empty: name a file or directory (. for the working directory)'],
+    [['compile', '-', '-'], '- (standard input) is given more than once: it can be read once'],
+    [['churn', '-', demo, '-'], '- (standard input) is given more than once: it can be read once'],
+    [['compile', demo, '-o', ''], '-o/--output must name a file (or - for stdout), found an empty value'],
+    [['compile', demo, '--config', ''], '--config must name a KubeProxyConfiguration file, found an empty value'],
+    [['churn', '--timeline', ''], '--timeline must name a timeline file (or - for stdin), found an empty value'],
+  ])('%j: one KPC040, exit 2, stdin not read', async (argv, message) => {
+    let reads = 0;
+    const io = bufferIo('apiVersion: v1\nkind: List\nitems: []\n');
+    const code = await main(argv, { ...io, readStdin: async () => { reads++; return Buffer.from(''); } });
+    expect(code).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(`<flags>: error KPC040: ${message}\n`);
+    expect(reads).toBe(0);
+  });
+});
+
 describe('stdout that is a regular file', () => {
   const bin = join(import.meta.dirname, '..', 'bin', 'kproxy-compile.js');
   const args = [overall, ...overallArgs, '--format', 'restore'];

@@ -10,6 +10,17 @@ export interface CommonOptions {
   readonly configFile?: string;
 }
 
+/**
+ * Problems with the input paths a command was given: an empty one (it would read the working
+ * directory), and `-` more than once (standard input can be read once).
+ */
+export function pathProblems(paths: readonly string[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (paths.some((p) => p === '')) out.push(diag('KPC040', 'an input path is empty: name a file or directory (. for the working directory)', { file: '<flags>' }));
+  if (paths.filter((p) => p === '-').length > 1) out.push(diag('KPC040', '- (standard input) is given more than once: it can be read once', { file: '<flags>' }));
+  return out;
+}
+
 /** Validates the options every compiling command shares: backend, family and node flags. */
 export function commonOptions(opts: Record<string, unknown>): { options: CommonOptions; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -17,6 +28,7 @@ export function commonOptions(opts: Record<string, unknown>): { options: CommonO
   if (backend !== 'iptables' && backend !== 'ipvs') diagnostics.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables, ipvs)`, { file: '<flags>' }));
   const familyText = String(opts.family ?? 'ipv4').toLowerCase();
   if (familyText !== 'ipv4' && familyText !== 'ipv6') diagnostics.push(diag('KPC040', `--family must be ipv4 or ipv6, found ${JSON.stringify(opts.family)}`, { file: '<flags>' }));
+  if (opts.config === '') diagnostics.push(diag('KPC040', '--config must name a KubeProxyConfiguration file, found an empty value', { file: '<flags>' }));
   const flags = settingsFromFlags(opts);
   diagnostics.push(...flags.diagnostics);
   return {

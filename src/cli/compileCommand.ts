@@ -6,7 +6,7 @@ import { renderIpvsFormat } from '../backends/ipvs/renderIpvs.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
-import { commonOptions } from './commonOptions.js';
+import { commonOptions, pathProblems } from './commonOptions.js';
 import { writeAtomically, type ChunkProducer } from './writeOutput.js';
 import { ioReason } from '../util/ioReason.js';
 
@@ -23,8 +23,10 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   const format = typeof opts.format === 'string' ? opts.format : formats[0];
   if (!formats.includes(format)) usage.push(diag('KPC040', `--format must be one of ${formats.join(', ')} for --backend ${common.options.backend}, found ${JSON.stringify(format)}`, { file: '<flags>' }));
   if (paths.length === 0) usage.push(diag('KPC040', 'no input: give files, directories or - for stdin', { file: '<flags>' }));
+  usage.push(...pathProblems(paths));
   // diff and churn take --output FORMAT; here -o names a file, and a file called `json` is a slip.
   const out = opts.output;
+  if (out === '') usage.push(diag('KPC040', '-o/--output must name a file (or - for stdout), found an empty value', { file: '<flags>' }));
   if (typeof out === 'string' && OUTPUT_SLIPS.has(out)) usage.push(diag('KPC040', `-o/--output takes a file path, found ${JSON.stringify(out)}: the output is chosen with --format (${formats.join(', ')}); write ./${out} for a file of that name`, { file: '<flags>' }));
   if (report(io, usage)) return EXIT_USAGE;
 

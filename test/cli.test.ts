@@ -258,7 +258,7 @@ describe('node settings from --config, input objects and flags', () => {
     ['mode: nftables\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is nftables, which is not compiled yet/],
     ['clusterCidr: 10.0.0.0/8\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: clusterCidr: is not a field of KubeProxyConfiguration and is ignored/],
     ['iptables: x\n', [], 2, /cfg\.yaml:3: error KPC010: KubeProxyConfiguration: iptables: must be a mapping, found the string "x"/],
-    ['featureGates:\n  SomeOtherGate: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: featureGates\.SomeOtherGate: is not a gate the compiled rules depend on \(LoadBalancerIPMode\) and is ignored/],
+    ['featureGates:\n  SomeOtherGate: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: featureGates\.SomeOtherGate: is not a gate the compiled rules depend on \(LoadBalancerIPMode, PreferSameTrafficDistribution\) and is ignored/],
     ['detectLocalMode: BridgeInterface\ndetectLocal:\n  bridgeInterface: "br0 -j ACCEPT"\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.bridgeInterface: "br0 -j ACCEPT" is not an interface name/],
     ['detectLocalMode: InterfaceNamePrefix\ndetectLocal:\n  interfaceNamePrefix: \'veth"\'\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.interfaceNamePrefix: "veth\\"" is not an interface name/],
     ['conntrack:\n  tcpBeLiberal: "true"\n', [], 2, /cfg\.yaml:4: error KPC010: KubeProxyConfiguration: conntrack\.tcpBeLiberal: must be true or false/],

@@ -264,6 +264,8 @@ describe('node settings from --config, input objects and flags', () => {
     ['conntrack:\n  tcpBeLiberal: "true"\n', [], 2, /cfg\.yaml:4: error KPC010: KubeProxyConfiguration: conntrack\.tcpBeLiberal: must be true or false/],
     ['clusterCIDR: 10.0.0.0/8,10.1.0.0/16\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: clusterCIDR: holds two IPv4 CIDRs: two must be a dual-stack pair, one of each family/],
     ['clusterCIDR: 10.0.0.0/8,fd00::/48,fd01::/48\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: clusterCIDR: holds 3 CIDRs: kube-proxy takes one, or a dual-stack pair/],
+    ['nodePortAddresses: [10.0.0.0/8, primary]\n', [], 2, /cfg\.yaml:3: error KPC041: KubeProxyConfiguration: nodePortAddresses\[1\]: "primary" cannot be combined with CIDRs: give "primary" alone, or CIDRs/],
+    ['ipvs:\n  excludeCIDRs: [10.1.0.0/16, 10.2.0.0]\n', [], 2, /cfg\.yaml:4: error KPC041: KubeProxyConfiguration: ipvs\.excludeCIDRs\[1\]: "10\.2\.0\.0" is not a CIDR/],
     ['---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n', [], 2, /cfg\.yaml:4: error KPC041: is a second KubeProxyConfiguration \(the first is at \S*cfg\.yaml:1\); kube-proxy reads one, so which applies is unclear: keep one/],
   ])('kproxy-compile ... --config FILE with %j %j', async (extra, args, code, message) => {
     const file = join(dir, 'cfg.yaml');

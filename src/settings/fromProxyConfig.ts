@@ -84,9 +84,18 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
   if (r.boolean(['conntrack', 'tcpBeLiberal']) === true) s.conntrackTCPBeLiberal = true;
   const npa = r.list(['nodePortAddresses']).map((_, i) => r.string(['nodePortAddresses', i], true)).filter((x): x is string => x !== undefined);
   if (npa.length) {
-    npa.forEach((c, i) => { if (c !== 'primary' && !parseCidr(c)) r.report('KPC041', ['nodePortAddresses', i], `${JSON.stringify(c)} is not a CIDR or "primary"`); });
+    // As kube-proxy's validation: "primary" stands alone; anything else is a CIDR.
+    npa.forEach((c, i) => {
+      if (c === 'primary') { if (npa.length > 1) r.report('KPC041', ['nodePortAddresses', i], '"primary" cannot be combined with CIDRs: give "primary" alone, or CIDRs'); }
+      else if (!parseCidr(c)) r.report('KPC041', ['nodePortAddresses', i], `${JSON.stringify(c)} is not a CIDR or "primary"`);
+    });
     s.nodePortAddresses = npa;
   }
+  // Not used for rules (kube-proxy keeps these virtual servers on cleanup), but a config kube-proxy refuses.
+  r.list(['ipvs', 'excludeCIDRs']).forEach((_, i) => {
+    const c = r.string(['ipvs', 'excludeCIDRs', i], true);
+    if (c !== undefined && !parseCidr(c)) r.report('KPC041', ['ipvs', 'excludeCIDRs', i], `${JSON.stringify(c)} is not a CIDR`);
+  });
   const scheduler = r.string(['ipvs', 'scheduler']);
   if (scheduler) {
     if (IPVS_SCHEDULERS.includes(scheduler)) s.ipvsScheduler = scheduler;

@@ -139,6 +139,14 @@ describe('empty values and standard input twice', () => {
   });
 });
 
+describe('a path with control characters', () => {
+  it('is named with escapes, so one problem stays one stderr line', async () => {
+    const r = await runCli(['compile', 'no\nsuch\x01file']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('no\\nsuch\\x01file: error KPC001: cannot read no\\nsuch\\x01file: no such file or directory\n');
+  });
+});
+
 describe('stdout that is a regular file', () => {
   const bin = join(import.meta.dirname, '..', 'bin', 'kproxy-compile.js');
   const args = [overall, ...overallArgs, '--format', 'restore'];

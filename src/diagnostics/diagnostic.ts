@@ -29,5 +29,12 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.file ? `${d.file}${d.line ? `:${d.line}` : ''}: ` : '';
   const subject = [d.object, d.field].filter(Boolean).join(': ');
-  return `${where}${d.severity} ${d.code}: ${subject ? `${subject}: ` : ''}${d.message}`;
+  return visible(`${where}${d.severity} ${d.code}: ${subject ? `${subject}: ` : ''}${d.message}`);
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r' };
+
+/** One line, whatever a path or value held: control characters are written as escapes. */
+function visible(line: string): string {
+  return line.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -40,8 +40,14 @@ function readConditions(c: JsonCursor, into: { ready?: boolean; serving?: boolea
 const HINTS = ['forZones', 'forNodes'];
 const HINT = ['name'];
 
-/** `hints.forZones[].name` and `hints.forNodes[].name` into `into`; false to give up. */
-function readHints(c: JsonCursor, into: { zoneHints: readonly string[]; nodeHints: readonly string[] }): boolean {
+/** What readHints read last (kept here, not in an object per endpoint). */
+let zoneHintsRead: readonly string[] = NO_HINTS;
+let nodeHintsRead: readonly string[] = NO_HINTS;
+
+/** `hints.forZones[].name` and `hints.forNodes[].name` into zoneHintsRead / nodeHintsRead; false to give up. */
+function readHints(c: JsonCursor): boolean {
+  zoneHintsRead = NO_HINTS;
+  nodeHintsRead = NO_HINTS;
   const opened = c.open(0x7b);
   if (opened !== true) return opened === null;
   let f: number;
@@ -57,8 +63,8 @@ function readHints(c: JsonCursor, into: { zoneHints: readonly string[]; nodeHint
       return g === -1 && typeof name === 'string' ? name : FAIL;
     });
     if (list === FAIL) return false;
-    if (f === 0) into.zoneHints = list ?? NO_HINTS;
-    else into.nodeHints = list ?? NO_HINTS;
+    if (f === 0) zoneHintsRead = list ?? NO_HINTS;
+    else nodeHintsRead = list ?? NO_HINTS;
   }
   return f === -1;
 }
@@ -78,7 +84,8 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
   const conditions: { ready?: boolean; serving?: boolean; terminating?: boolean } = {};
   let nodeName: string | undefined;
   let zone: string | undefined;
-  const hints = { zoneHints: NO_HINTS, nodeHints: NO_HINTS };
+  let zoneHints = NO_HINTS;
+  let nodeHints = NO_HINTS;
   let f: number;
   while ((f = c.nextField(ENDPOINT)) >= 0) {
     switch (f) {
@@ -109,9 +116,11 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
         break;
       }
       default:
-        if (!readHints(c, hints)) return FAIL;
+        if (!readHints(c)) return FAIL;
+        zoneHints = zoneHintsRead;
+        nodeHints = nodeHintsRead;
     }
   }
   if (f === -2 || addresses === FAIL) return FAIL;
-  return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints: hints.zoneHints, nodeHints: hints.nodeHints };
+  return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints, nodeHints };
 }

@@ -139,6 +139,20 @@ describe('empty values and standard input twice', () => {
   });
 });
 
+describe('command lines the argument parser refuses', () => {
+  it.each([
+    [['compile', 'fixtures/demo', '--bogus'], "unknown option '--bogus' (run kproxy-compile compile --help for usage)"],
+    [['compile', 'fixtures/demo', '--formt', 'save'], "unknown option '--formt' (Did you mean --format?) (run kproxy-compile compile --help for usage)"],
+    [['diff', 'fixtures/demo'], "missing required argument 'new' (run kproxy-compile diff --help for usage)"],
+    [['churn', '--timeline'], "option '--timeline <file>' argument missing (run kproxy-compile churn --help for usage)"],
+  ])('%j: one <flags> KPC040 line, exit 2, nothing on stdout', async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`<flags>: error KPC040: ${message}\n`);
+  });
+});
+
 describe('a path with control characters', () => {
   it('is named with escapes, so one problem stays one stderr line', async () => {
     const r = await runCli(['compile', 'no\nsuch\x01file']);

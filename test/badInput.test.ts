@@ -221,6 +221,17 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     return runs;
   };
 
+  it('kproxy-compile in.yaml / in.json (a trafficDistribution the API server refuses is a warning; the rules do not depend on it)', async () => {
+    const service = (d: unknown) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', trafficDistribution: d, ports: [{ name: 'http', port: 80 }] } });
+    const plain = await compileBoth('td-good', [service('PreferSameZone')], []);
+    for (const [i, { name, run }] of (await compileBoth('td-bad', [service('preferClose')], [])).entries()) {
+      expect(run.code, name).toBe(0);
+      expect(run.stderr.trim().split('\n'), name).toEqual([expect.stringMatching(new RegExp(`^${name.replace('.', '\\.')}:\\d+: warning KPC033: Service shop/web: spec\\.trafficDistribution: "preferClose" is not PreferClose, PreferSameZone, PreferSameNode: the API server would reject this; kube-proxy does not read the field \\(the EndpointSlices' hints decide\\)$`))]);
+      expect(plain[i].run.stderr, name).toBe('');
+      expect(run.stdout, name).toBe(plain[i].run.stdout);
+    }
+  });
+
   it('kproxy-compile in.yaml / in.json (a slice port without a name is the unnamed port, as the API server defaults it)', async () => {
     const objects = unnamedPair([{ port: 8080 }]);
     for (const { name, run } of await compileBoth('unnamed', objects)) {

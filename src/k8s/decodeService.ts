@@ -3,7 +3,7 @@ import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
 import { quickService } from './quickService.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from './names.js';
-import { PROTOCOLS, unwatchedLabel, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
+import { PROTOCOLS, TRAFFIC_DISTRIBUTIONS, unwatchedLabel, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 const TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
@@ -158,6 +158,10 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   const internalTrafficPolicy = r.oneOf(['spec', 'internalTrafficPolicy'], ['Cluster', 'Local'] as const, 'Cluster');
   const healthCheckNodePort = r.port(['spec', 'healthCheckNodePort'], false, true) ?? 0;
   const sessionAffinity = r.oneOf(['spec', 'sessionAffinity'], ['None', 'ClientIP'] as const, 'None');
+  const distribution = r.string(['spec', 'trafficDistribution']);
+  if (distribution !== undefined && !TRAFFIC_DISTRIBUTIONS.includes(distribution)) {
+    r.report('KPC033', ['spec', 'trafficDistribution'], `${JSON.stringify(distribution)} is not ${TRAFFIC_DISTRIBUTIONS.join(', ')}: the API server would reject this; kube-proxy does not read the field (the EndpointSlices' hints decide)`);
+  }
   let affinityTimeoutSeconds = 10800;
   const t = r.integer(['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds']);
   if (t !== undefined) {

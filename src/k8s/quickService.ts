@@ -1,7 +1,7 @@
 import { familyOf, parseCidr, parseIp, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1035Label, dns1123Label, portName } from './names.js';
-import { unwatchedLabel, type LoadBalancerIngress, type Protocol, type Service, type ServicePortSpec, type ServiceType } from './types.js';
+import { TRAFFIC_DISTRIBUTIONS, unwatchedLabel, type LoadBalancerIngress, type Protocol, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 
 /*
  * The common, well-formed Service read directly, without the FieldReader's path bookkeeping (as
@@ -156,6 +156,8 @@ export function quickService(raw: RawObject): Service | undefined {
   const internalTrafficPolicy = optOneOf(spec.internalTrafficPolicy, POLICIES, 'Cluster');
   const healthCheckNodePort = optInteger(spec.healthCheckNodePort, 0, 65535, 0);
   const sessionAffinity = optOneOf(spec.sessionAffinity, ['None', 'ClientIP'] as const, 'None');
+  // Not used, but a value the API server refuses gets a warning from the checked reader.
+  if (!absent(spec.trafficDistribution) && !(typeof spec.trafficDistribution === 'string' && TRAFFIC_DISTRIBUTIONS.includes(spec.trafficDistribution))) return undefined;
   const timeoutField = field(field(spec.sessionAffinityConfig, 'clientIP'), 'timeoutSeconds');
   if (timeoutField === WRONG) return undefined;
   const affinityTimeoutSeconds = optInteger(timeoutField, 1, 86400, 10800);

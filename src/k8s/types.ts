@@ -66,6 +66,12 @@ export interface SlicePort {
   readonly port: number | null;
 }
 
+/**
+ * The values the API server takes for spec.trafficDistribution (1.33; the PreferSame* ones behind
+ * its gate). kube-proxy never reads the field: the EndpointSlice controller turns it into hints.
+ */
+export const TRAFFIC_DISTRIBUTIONS: readonly string[] = ['PreferClose', 'PreferSameZone', 'PreferSameNode'];
+
 export interface SliceEndpoint {
   readonly addresses: readonly string[];
   readonly ready?: boolean;

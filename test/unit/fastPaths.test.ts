@@ -89,6 +89,7 @@ describe('fast paths agree with their reference', () => {
       (s) => { s.metadata = { ...s.metadata, labels: { app: 'x', 'service.kubernetes.io/service-proxy-name': 'other' } }; },
       (s) => { s.metadata = { ...s.metadata, labels: { 'service.kubernetes.io/headless': '', 'service.kubernetes.io/service-proxy-name': '' } }; },
       (s) => { s.metadata = { ...s.metadata, labels: 'not a mapping' }; },
+      ...['PreferClose', 'PreferSameNode', 'preferclose', '', 7, null].map((d) => (s: Svc) => { if (s.spec) (s.spec as Record<string, unknown>).trafficDistribution = d; }),
     ];
     const edited = services.flatMap((s) => edits.map((edit) => { const c = structuredClone(s) as Svc; edit(c); return c; }));
     const cases = [...services, ...edited, ...services.flatMap((s) => mutants(s, rnd, Math.ceil(6000 / services.length)))];

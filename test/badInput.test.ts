@@ -232,6 +232,21 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     }
   });
 
+  it('kproxy-compile in.yaml / in.json (an endpoint hostname the API server refuses is a warning; the rules do not depend on it)', async () => {
+    const objects = (hostname: unknown) => [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], hostname }], ports: [{ name: 'http', port: 8080 }] },
+    ];
+    const plain = await compileBoth('host-good', objects('web-0'), []);
+    for (const [i, { name, run }] of (await compileBoth('host-bad', objects('Web_0'), [])).entries()) {
+      expect(run.code, name).toBe(0);
+      expect(run.stderr.trim().split('\n'), name).toEqual([expect.stringMatching(new RegExp(`^${name.replace('.', '\\.')}:\\d+: warning KPC033: EndpointSlice shop/web-abc: endpoints\\[0\\]\\.hostname: "Web_0" .+: the API server would reject this; kube-proxy does not read the field$`))]);
+      expect(plain[i].run.stderr, name).toBe('');
+      expect(run.stdout, name).toBe(plain[i].run.stdout);
+      expect(run.stdout, name).toContain('--to-destination 10.0.0.1:8080');
+    }
+  });
+
   it('kproxy-compile in.yaml / in.json (a slice port without a name is the unnamed port, as the API server defaults it)', async () => {
     const objects = unnamedPair([{ port: 8080 }]);
     for (const { name, run } of await compileBoth('unnamed', objects)) {

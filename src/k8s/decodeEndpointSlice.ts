@@ -81,6 +81,12 @@ export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSl
       if (why) e.report('KPC012', ['nodeName'], `${JSON.stringify(nodeName)} ${why}`);
     }
     const zone = e.string(['zone']);
+    // Not used by kube-proxy (DNS reads it), but a name the API server refuses is said.
+    const hostname = e.string(['hostname']);
+    if (hostname !== undefined) {
+      const why = dns1123Label(hostname);
+      if (why) e.report('KPC033', ['hostname'], `${JSON.stringify(hostname)} ${why}: the API server would reject this; kube-proxy does not read the field`);
+    }
     const zoneHints: string[] = [];
     e.list(['hints', 'forZones']).forEach((_, k) => {
       const z = e.string(['hints', 'forZones', k, 'name'], true);

@@ -1,5 +1,5 @@
 import { FAIL, type JsonCursor, type Read } from '../input/jsonCursor.js';
-import { dns1123Subdomain } from './names.js';
+import { dns1123Label, dns1123Subdomain } from './names.js';
 import { isPlainAddress, NO_HINTS } from './quickEndpointSlice.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
 
@@ -75,7 +75,7 @@ function readHints(c: JsonCursor): boolean {
  */
 const knownNodes = new Map<string, string>();
 
-const ENDPOINT = ['addresses', 'conditions', 'nodeName', 'zone', 'hints'];
+const ENDPOINT = ['addresses', 'conditions', 'nodeName', 'zone', 'hints', 'hostname'];
 
 /** One endpoint, checked against the slice's address type. */
 export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoint> {
@@ -115,10 +115,16 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
         zone = v ?? undefined;
         break;
       }
-      default:
+      case 4:
         if (!readHints(c)) return FAIL;
         zoneHints = zoneHintsRead;
         nodeHints = nodeHintsRead;
+        break;
+      default: {
+        // Not kept (kube-proxy does not read it); one the checked reader would warn about is left to it.
+        const v = c.string();
+        if (v === FAIL || (v !== null && dns1123Label(v))) return FAIL;
+      }
     }
   }
   if (f === -2 || addresses === FAIL) return FAIL;

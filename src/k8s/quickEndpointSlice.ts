@@ -89,6 +89,7 @@ function quickEndpoint(e: unknown, addressType: EndpointSlice['addressType']): S
   if (nodeName !== undefined && (typeof nodeName !== 'string' || dns1123Subdomain(nodeName))) return undefined;
   const zone = absent(e.zone) ? undefined : e.zone;
   if (zone !== undefined && typeof zone !== 'string') return undefined;
+  if (!absent(e.hostname) && (typeof e.hostname !== 'string' || dns1123Label(e.hostname))) return undefined;
   const zoneHints = quickHints(e.hints, 'forZones');
   const nodeHints = quickHints(e.hints, 'forNodes');
   if (!zoneHints || !nodeHints) return undefined;

@@ -123,6 +123,8 @@ function variants(slice: Record<string, unknown>, rnd: () => number): string[] {
   out.push(`${JSON.stringify(fqdn).slice(0, -1)},"addressType":"IPv4"}`);
   out.push(plain.replace('"endpoints":', '"endpoints":[],"endpoints":'));
   out.push(plain.replace('"conditions":{', '"conditions":{"ready":false,'));
+  // hostname is not kept, but one the API server refuses must reach the checked reader.
+  for (const h of ['"web-0"', '"Web_0"', '7', 'null', '""']) out.push(plain.replace('"addresses":', `"hostname":${h},"addresses":`));
   out.push(plain.replace(/"node-(\d)/, '"node\\u002d$1'));
   out.push(plain.replace('"name":', '"n\\u0061me":'));
   // An escaped optional key: skipping it as unknown would lose the field.

@@ -182,18 +182,22 @@ function jsonErrorLine(text: string, e: unknown): number | undefined {
   return m ? lineAt(text, Number(m[1])) : undefined;
 }
 
+/** Where js-yaml stopped and why, in one line. */
+function yamlError(e: unknown): { reason: string; line?: number; position?: number } {
+  const err = e as YAMLException;
+  return { reason: (err.reason || err.message).replace(/\s+/g, ' '), line: err.mark ? err.mark.line + 1 : undefined, position: err.mark?.position };
+}
+
 function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unknown[] {
   try {
     return yaml().loadAll(text, undefined, { json: false, schema: kubeYamlSchema() });
   } catch (e) {
-    const err = e as YAMLException;
-    const line = err.mark ? err.mark.line + 1 : undefined;
-    const reason = (err.reason || err.message).replace(/\s+/g, ' ');
+    const { reason, line, position } = yamlError(e);
     if (reason === 'duplicated mapping key') {
       // kubectl (go-yaml v2) keeps the last value of a repeated key, and so does the API object it
       // creates; read the text that way, and say where the first repetition is.
       const docs = parseYamlLastKeyWins(text, file, diagnostics);
-      const key = err.mark ? repeatedKey(text, err.mark.position) : undefined;
+      const key = position === undefined ? undefined : repeatedKey(text, position);
       const what = key === undefined ? 'a mapping key' : `key ${JSON.stringify(key)}`;
       if (docs) diagnostics.push(diag('KPC007', `${what} appears a second time in its mapping: the last value is used, as kubectl reads it`, { file, line }));
       return docs ?? [];
@@ -213,9 +217,8 @@ function parseYamlLastKeyWins(text: string, file: string, diagnostics: Diagnosti
   try {
     return yaml().loadAll(text, undefined, { json: true, schema: kubeYamlSchema() });
   } catch (e) {
-    const err = e as YAMLException;
-    const line = err.mark ? err.mark.line + 1 : undefined;
-    diagnostics.push(diag('KPC002', `invalid YAML: ${(err.reason || err.message).replace(/\s+/g, ' ')}`, { file, line }));
+    const { reason, line } = yamlError(e);
+    diagnostics.push(diag('KPC002', `invalid YAML: ${reason}`, { file, line }));
     return undefined;
   }
 }

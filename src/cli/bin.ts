@@ -2,6 +2,7 @@ import { fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import type { StdoutFile } from './io.js';
 import { diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
 import { ioReason } from '../util/ioReason.js';
+import { READ_LIMIT, tooLarge } from '../util/readWhole.js';
 import { main } from './main.js';
 import { EXIT_USAGE } from './report.js';
 
@@ -43,7 +44,13 @@ export async function runProcess(): Promise<void> {
     stdout: (t) => { process.stdout.write(t); },
     stderr: (t) => { process.stderr.write(t); },
     readStdin: async () => {
-      for await (const c of process.stdin) chunks.push(c as Buffer);
+      let total = 0;
+      for await (const c of process.stdin) {
+        total += (c as Buffer).length;
+        // `< /dev/zero` would go on for ever: refused as a file past the limit is.
+        if (total > READ_LIMIT) throw tooLarge();
+        chunks.push(c as Buffer);
+      }
       return Buffer.concat(chunks);
     },
     env: process.env,

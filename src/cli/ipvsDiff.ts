@@ -6,9 +6,8 @@ import { parseIpset, parseIpvsadm } from '../backends/ipvs/parseIpvs.js';
 import { diffIpvs, type IpvsChange, type IpvsSide } from '../diff/diffIpvs.js';
 import { chainsLeftOut, stateFromDump, stateFromRuleset } from '../diff/ruleState.js';
 import type { CommonOptions } from './commonOptions.js';
-import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
-import { firstLine, readSideHead, readSideText, shownName } from './sideInput.js';
+import { firstLine, readSideHead, readSideText, shownName, type SideReads } from './sideInput.js';
 
 type Part = 'ipvsadm' | 'ipset' | 'iptables' | 'addresses';
 
@@ -61,23 +60,23 @@ function headIsDump(head: Buffer): boolean {
 
 /**
  * One side of an IPVS diff: manifests compiled with --backend ipvs, or ipvsadm / ipset / `--format
- * all` dumps. `-` is standard input, read once (see stdinOnce) and told apart as a file is.
+ * all` dumps. `-` is standard input, read once as a pipe is (see sideReads) and told apart as a file is.
  */
-export async function loadIpvsSide(path: string, forced: string, options: CommonOptions, cwd: string, readStdin: Io['readStdin'], diagnostics: Diagnostic[]): Promise<IpvsSide | undefined> {
+export async function loadIpvsSide(path: string, forced: string, options: CommonOptions, cwd: string, reads: SideReads, diagnostics: Diagnostic[]): Promise<IpvsSide | undefined> {
   let dump = forced === 'rules';
   if (forced === 'auto') {
-    const head = await readSideHead(path, cwd, readStdin);
+    const head = await readSideHead(path, cwd, reads);
     dump = head !== undefined && headIsDump(head);
   }
   if (!dump) {
-    const view = await loadNodeView({ paths: [path], ...options }, { cwd, readStdin });
+    const view = await loadNodeView({ paths: [path], ...options }, { cwd, ...reads });
     diagnostics.push(...view.diagnostics);
     if (!view.model) return undefined;
     const s = lowerIpvs(view.model);
     // As a node's iptables-save shows them: the payload plus the jumps from the built-in chains.
     return { servers: s.virtualServers, sets: s.ipsets, iptables: stateFromRuleset(s.iptables) };
   }
-  const text = await readSideText(path, cwd, readStdin, diagnostics);
+  const text = await readSideText(path, cwd, reads, diagnostics);
   if (text === undefined) return undefined;
   const shown = shownName(path);
   const { parts, stray } = splitParts(text);

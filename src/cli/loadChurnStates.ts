@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, type InputHost } from '../input/readInputs.js';
@@ -10,6 +10,7 @@ import { decodeTimeline } from '../churn/timeline.js';
 import type { CommonOptions } from './commonOptions.js';
 import { loadNodeView } from './loadNodeView.js';
 import { ioReason } from '../util/ioReason.js';
+import { readWhole } from '../util/readWhole.js';
 
 /**
  * The most states one timeline may expand to. Each is compiled whole, so a rollout of n endpoints
@@ -39,7 +40,7 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     const file = piped ? '<stdin>' : src.timeline;
     let bytes: Buffer;
     try {
-      bytes = piped ? await host.readStdin() : await readFile(isAbsolute(file) ? file : join(host.cwd, file));
+      bytes = piped ? await host.readStdin() : readWhole(isAbsolute(file) ? file : join(host.cwd, file));
     } catch (e) {
       return { diagnostics: [diag('KPC001', `cannot read ${file}: ${ioReason(e)}`, { file })] };
     }

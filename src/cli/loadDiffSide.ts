@@ -8,7 +8,7 @@ import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView, type NodeViewBase } from './loadNodeView.js';
 import { familyHint } from './familyHint.js';
-import { firstLine, readSideHead, readSideText, shownName, stdinOnce } from './sideInput.js';
+import { firstLine, readSideHead, readSideText, shownName, sideReads, type SideReads } from './sideInput.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
 export type SideFormat = (typeof SIDE_FORMATS)[number];
@@ -44,8 +44,8 @@ interface Loaded {
  * make it manifests: an unindented `*table` line followed by a chain or rule line is a dump's
  * (in YAML it would be a bare alias, which no manifest has), and the parser names the stray lines.
  */
-async function looksLikeRules(path: string, cwd: string, readStdin: Io['readStdin']): Promise<boolean> {
-  const head = await readSideHead(path, cwd, readStdin);
+async function looksLikeRules(path: string, cwd: string, reads: SideReads): Promise<boolean> {
+  const head = await readSideHead(path, cwd, reads);
   const line = head && firstLine(head);
   if (line === undefined) return false;
   if (/^\*[a-z]+$/.test(line)) return true;
@@ -56,8 +56,8 @@ async function looksLikeRules(path: string, cwd: string, readStdin: Io['readStdi
 }
 
 /** Whether a side is read as a rules dump (else as manifests). */
-async function isRules(req: SideRequest, readStdin: Io['readStdin']): Promise<boolean> {
-  return req.format === 'rules' || (req.format === 'auto' && (await looksLikeRules(req.path, req.cwd, readStdin)));
+async function isRules(req: SideRequest, reads: SideReads): Promise<boolean> {
+  return req.format === 'rules' || (req.format === 'auto' && (await looksLikeRules(req.path, req.cwd, reads)));
 }
 
 /**
@@ -67,10 +67,10 @@ async function isRules(req: SideRequest, readStdin: Io['readStdin']): Promise<bo
  * the rest only chains whose text differs are parsed (see stateFromDumpText); `reference` comes
  * back as the compiled state to compare with. `rules` is the side's kind when already known.
  */
-export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
+export async function loadSide(req: SideRequest, reads: SideReads, against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
-  if (rules ?? (await isRules(req, readStdin))) {
-    const text = await readSideText(req.path, req.cwd, readStdin, diagnostics);
+  if (rules ?? (await isRules(req, reads))) {
+    const text = await readSideText(req.path, req.cwd, reads, diagnostics);
     if (text === undefined) return { diagnostics };
     const hint = familyHint(text, req.common.family, shownName(req.path));
     if (hint) diagnostics.push(hint);
@@ -91,7 +91,7 @@ export async function loadSide(req: SideRequest, readStdin: Io['readStdin'], aga
     diagnostics.push(...parsed.diagnostics);
     return { side: parsed.dump ? { state: stateFromDump(parsed.dump, req.common.family, { allChains: req.allChains }) } : undefined, diagnostics };
   }
-  const view = await loadNodeView({ paths: [req.path], ...req.common }, { cwd: req.cwd, readStdin }, share);
+  const view = await loadNodeView({ paths: [req.path], ...req.common }, { cwd: req.cwd, ...reads }, share);
   diagnostics.push(...view.diagnostics);
   return { side: view.model ? { model: view.model } : undefined, diagnostics, base: view.base };
 }
@@ -108,15 +108,15 @@ export function compiledState(model: NodeModel, allChains: boolean): RuleState {
  * node that agrees, most of the dump is then compared as text instead of parsed.
  */
 export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io): Promise<{ a?: Side; b?: Side; diagnostics: Diagnostic[] }> {
-  // Standard input (at most one side) is read whole the first time it is wanted: its content
-  // decides whether it is a dump, and a side may be read twice (see below).
-  const readStdin = stdinOnce(io);
+  // Standard input (at most one side) and pipes are read whole the first time they are wanted:
+  // their content decides whether they are dumps, and a side may be read twice (see below).
+  const reads = sideReads(io);
   if (oldReq.common.backend === 'iptables') {
-    const [oldRules, newRules] = [await isRules(oldReq, readStdin), await isRules(newReq, readStdin)];
+    const [oldRules, newRules] = [await isRules(oldReq, reads), await isRules(newReq, reads)];
     if (oldRules !== newRules) {
-      const manifests = await loadSide(oldRules ? newReq : oldReq, readStdin, undefined, false);
+      const manifests = await loadSide(oldRules ? newReq : oldReq, reads, undefined, false);
       const model = manifests.side?.model;
-      const dump = await loadSide(oldRules ? oldReq : newReq, readStdin, model, true);
+      const dump = await loadSide(oldRules ? oldReq : newReq, reads, model, true);
       const m: Side | undefined = model ? { model, compiled: dump.reference } : undefined;
       return oldRules
         ? { a: dump.side, b: m, diagnostics: [...dump.diagnostics, ...manifests.diagnostics] }
@@ -126,28 +126,28 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
       // Two states of one cluster: NEW first, then OLD decoded and modelled only where it differs.
       // Shared objects name NEW's file, so an OLD with a diagnostic naming such a file is read
       // again on its own.
-      const next = await loadSide(newReq, readStdin, undefined, false, { record: true });
-      let old = await loadSide(oldReq, readStdin, undefined, false, { from: next.base });
+      const next = await loadSide(newReq, reads, undefined, false, { record: true });
+      let old = await loadSide(oldReq, reads, undefined, false, { from: next.base });
       const newFiles = next.base?.files;
       if (newFiles && oldReq.path !== newReq.path && old.diagnostics.some((d) => d.file !== undefined && newFiles.has(d.file))) {
-        old = await loadSide(oldReq, readStdin, undefined, false);
+        old = await loadSide(oldReq, reads, undefined, false);
       }
       return { a: old.side, b: next.side, diagnostics: [...old.diagnostics, ...next.diagnostics] };
     }
   }
-  const old = await loadSide(oldReq, readStdin);
+  const old = await loadSide(oldReq, reads);
   const oldState = old.side?.state;
   // Two dumps (say, one node before and after a rollout): NEW is read against OLD, so its chains
   // whose lines read exactly as OLD's keys share OLD's state instead of being parsed. Only when OLD
   // read without a single diagnostic: a set-aside line must not hide a warning it would give.
-  if (oldState && old.diagnostics.length === 0 && (await isRules(newReq, readStdin))) {
+  if (oldState && old.diagnostics.length === 0 && (await isRules(newReq, reads))) {
     const diagnostics: Diagnostic[] = [];
-    const text = await readSideText(newReq.path, newReq.cwd, readStdin, diagnostics);
+    const text = await readSideText(newReq.path, newReq.cwd, reads, diagnostics);
     if (text === undefined) return { a: old.side, diagnostics };
     const read = stateFromDumpText(text, shownName(newReq.path), { allChains: newReq.allChains }, oldState);
     const hint = familyHint(text, newReq.common.family, shownName(newReq.path));
     return { a: old.side, b: read.state ? { state: read.state } : undefined, diagnostics: hint ? [hint, ...read.diagnostics] : read.diagnostics };
   }
-  const next = await loadSide(newReq, readStdin);
+  const next = await loadSide(newReq, reads);
   return { a: old.side, b: next.side, diagnostics: [...old.diagnostics, ...next.diagnostics] };
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { decodeSource, readInputs, type InputHost } from '../input/readInputs.js';
@@ -12,6 +11,7 @@ import { resolveSettings } from '../settings/resolveSettings.js';
 import { shownName } from './sideInput.js';
 import type { NodeSettings } from '../settings/nodeSettings.js';
 import { ioReason } from '../util/ioReason.js';
+import { readWhole } from '../util/readWhole.js';
 
 /** Reads a --config file: a KubeProxyConfiguration, or the kube-proxy ConfigMap holding one. */
 async function readConfigFile(path: string, host: InputHost): Promise<{ configs: RawObject[]; diagnostics: Diagnostic[] }> {
@@ -19,7 +19,7 @@ async function readConfigFile(path: string, host: InputHost): Promise<{ configs:
   const objects: RawObject[] = [];
   let bytes: Buffer;
   try {
-    bytes = await readFile(isAbsolute(path) ? path : join(host.cwd, path));
+    bytes = (host.readFile ?? readWhole)(isAbsolute(path) ? path : join(host.cwd, path));
   } catch (e) {
     return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${path}: ${ioReason(e)}`, { file: path })] };
   }

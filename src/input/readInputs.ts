@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { readWhole } from '../util/readWhole.js';
 import { jsonSyntaxError } from './jsonSyntaxError.js';
 import { readdir, stat } from 'node:fs/promises';
 import { ioReason } from '../util/ioReason.js';
@@ -22,6 +23,8 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 export interface InputHost {
   readonly cwd: string;
   readonly readStdin: () => Promise<Buffer>;
+  /** A named file's bytes, by absolute path (default: readWhole). A diff passes one that keeps what a pipe gave, to read it again. */
+  readonly readFile?: (abs: string) => Buffer;
 }
 
 /**
@@ -36,7 +39,13 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
   const read = new Set<string>();
   for (const p of paths) {
     if (p === '-') {
-      const bytes = await host.readStdin();
+      let bytes: Buffer;
+      try {
+        bytes = await host.readStdin();
+      } catch (e) {
+        diagnostics.push(diag('KPC001', `cannot read <stdin>: ${ioReason(e)}`, { file: '<stdin>' }));
+        continue;
+      }
       decodeSource('<stdin>', bytes, objects, diagnostics);
       continue;
     }
@@ -60,7 +69,7 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
       read.add(real);
       try {
         // One synchronous read, not a thread-pool round trip per chunk: there is nothing to overlap it with.
-        decodeSource(shown, readFileSync(f), objects, diagnostics);
+        decodeSource(shown, (host.readFile ?? readWhole)(f), objects, diagnostics);
       } catch (e) {
         diagnostics.push(diag('KPC001', `cannot read ${shown}: ${ioReason(e)}`, { file: shown }));
       }

@@ -38,15 +38,17 @@ export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipO
     filterRules.push(kubeFirewallRule());
   }
   for (const sp of m.servicePorts) {
-    const plan = planService(sp);
     let entry = entries?.get(sp);
+    const skip = skipOwn?.(sp) === true;
+    // A plan names the service's chains (four hashes): not made when nothing here needs it.
+    const plan = entry && skip ? undefined : planService(sp);
     if (!entry) {
-      entry = serviceEntryRules(plan, m);
+      entry = serviceEntryRules(plan!, m);
       entries?.set(sp, entry);
     }
     filterRules.push(...entry.filter);
     natRules.push(...entry.nat);
-    if (!skipOwn?.(sp)) own(plan);
+    if (!skip) own(plan!);
   }
   natRules.push(...nodePortsTailRules(m));
   filterRules.push(...forwardRules(m));

@@ -278,6 +278,36 @@ async function benchDiff(rss, input, list, scratch, label, fullBytes, saveOut) {
   return result;
 }
 
+// ---- where the time goes ------------------------------------------------------------------------
+
+const PHASES = join(ROOT, 'bench', 'phases.mjs');
+/** The command line's options as its parser names them, for bench/phases.mjs (the same node as NODE_FLAGS). */
+const PHASE_OPTIONS = JSON.stringify({ hostnameOverride: 'node-0', nodeIp: ['192.168.0.10'], clusterCidr: '10.0.0.0/8' });
+
+/** Runs bench/phases.mjs RUNS times; the median of each phase. */
+async function timePhases(args) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    await tick();
+    if (remainingMs() <= 0) throw new Error('overall deadline reached');
+    const r = spawnSync(process.execPath, [PHASES, ...args], { encoding: 'utf8', timeout: bounded(COMPILE_TIMEOUT_MS) });
+    if (r.status !== 0) throw new Error(failure(`bench/phases.mjs ${args[0]}`, r));
+    runs.push(JSON.parse(r.stdout));
+  }
+  return { phases: runs[0].phases.map(([name], k) => [name, median(runs.map((x) => x.phases[k][1]))]), totalS: median(runs.map((x) => x.totalS)) };
+}
+
+/** Compile and diff, stage by stage in one process each (the diff on the same 1 % churn as benchDiff). */
+async function benchPhases(input, list, scratch, label) {
+  const input2 = join(scratch, `cluster-${label}-phases.json`);
+  writeFileSync(input2, JSON.stringify(churned(list).list));
+  try {
+    return { compile: await timePhases(['compile', input, PHASE_OPTIONS]), diff: await timePhases(['diff', input, input2, PHASE_OPTIONS]) };
+  } finally {
+    rmSync(input2, { force: true });
+  }
+}
+
 // ---- iptables-restore --test in a throwaway namespace -----------------------------------------
 
 function netnsProbe() {
@@ -454,6 +484,12 @@ async function run() {
     } catch (e) {
       entry.diff = { error: e.message };
     }
+    try {
+      process.stderr.write(`[${fmtS(elapsedS())}s] ${size.label}: stage timings x${RUNS}\n`);
+      entry.phases = await benchPhases(input, list, scratch, size.label);
+    } catch (e) {
+      entry.phases = { error: e.message };
+    }
     for (const format of ['restore', 'save', 'ipvs']) rmSync(join(scratch, `out-${size.label}.${format}`), { force: true });
     rmSync(input, { force: true });
   }
@@ -513,6 +549,17 @@ function print(results) {
   if (drows.length) {
     out.push('diff of two states differing in 1% of endpoints (target for 10000x10: <= 1 s), the node check (manifests vs a save dump in a node\'s service order), and two such dumps (before vs after):');
     out.push(table(['cluster', 'endpoints moved', 'diff json s', 'restore-delta s', 'RSS MiB', 'delta/full payload', 'vs dump s', 'vs dump RSS', 'dumps s', 'dumps RSS'], drows));
+    out.push('');
+  }
+
+  for (const s of results.sizes) {
+    const p = s.phases;
+    if (!p) continue;
+    if (p.error) { out.push(`stage timings for ${s.size}: ${p.error}`, ''); continue; }
+    out.push(`where the time goes in ${s.size} (stages timed in one process, median of ${RUNS}; garbage collection runs inside each):`);
+    for (const [what, t] of [['compile (restore)', p.compile], ['diff 1% churn (json)', p.diff]]) {
+      out.push(table(['stage', `${what} s`, 'share'], [...t.phases.map(([name, sec]) => [name, fmtS(sec), `${((sec / t.totalS) * 100).toFixed(0)}%`]), ['total', fmtS(t.totalS), '']]));
+    }
     out.push('');
   }
 

@@ -7,7 +7,7 @@ import { generateCluster } from '../bench/generate.mjs';
 import { commonOptions } from '../src/cli/commonOptions.js';
 import { compiledState, loadSide, loadSides, type SideRequest } from '../src/cli/loadDiffSide.js';
 import { lowerPair } from '../src/diff/lowerPair.js';
-import { sideReads } from '../src/cli/sideInput.js';
+import { inputReads } from '../src/cli/inputReads.js';
 import { diffAnnotated } from '../src/diff/diffStates.js';
 import { runCli } from './helpers/runCli.js';
 
@@ -63,7 +63,7 @@ describe('kproxy-compile diff of two JSON Lists: NEW is read once, OLD only wher
     const next = base();
     const neu = write(`new-${name}.json`, { ...next, items: change(next.items) }, spelled ? 1 : 2);
     const shared = await loadSides(request(old), request(neu), { readStdin: noStdin } as never);
-    const alone = [await loadSide(request(old), sideReads({ readStdin: noStdin })), await loadSide(request(neu), sideReads({ readStdin: noStdin }))];
+    const alone = [await loadSide(request(old), inputReads({ readStdin: noStdin })), await loadSide(request(neu), inputReads({ readStdin: noStdin }))];
     expect(shared.diagnostics).toEqual([...alone[0].diagnostics, ...alone[1].diagnostics]);
     expect(shared.a!.model).toEqual(alone[0].side!.model);
     expect(shared.b!.model).toEqual(alone[1].side!.model);

@@ -1,4 +1,4 @@
-import { fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { fstatSync, ftruncateSync, statSync, writeSync } from 'node:fs';
 import type { StdoutFile } from './io.js';
 import { diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
 import { ioReason } from '../util/ioReason.js';
@@ -30,6 +30,28 @@ function regularFileStdout(): StdoutFile | undefined {
   };
 }
 
+function stdinIsDirectory(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a path leads to what standard input is (/dev/stdin, /proc/self/fd/0, or the file it was
+ * redirected from): the same device and inode. A directory never counts (it is walked).
+ */
+function namesStdin(abs: string): boolean {
+  try {
+    const input = fstatSync(0);
+    const named = statSync(abs);
+    return !named.isDirectory() && named.dev === input.dev && named.ino === input.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the CLI against the real process; the only place that touches `process`. */
 export async function runProcess(): Promise<void> {
   // A closed pipe (`kproxy-compile … | head`) ends the run quietly, as other command-line tools do.
@@ -44,6 +66,8 @@ export async function runProcess(): Promise<void> {
     stdout: (t) => { process.stdout.write(t); },
     stderr: (t) => { process.stderr.write(t); },
     readStdin: async () => {
+      // A directory given as standard input (`< /tmp`) reads as nothing: say what it is instead.
+      if (stdinIsDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       let total = 0;
       for await (const c of process.stdin) {
         total += (c as Buffer).length;
@@ -53,6 +77,7 @@ export async function runProcess(): Promise<void> {
       }
       return Buffer.concat(chunks);
     },
+    isStdin: namesStdin,
     env: process.env,
     cwd: process.cwd(),
     stdoutIsTTY: Boolean(process.stdout.isTTY),

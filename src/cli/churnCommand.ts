@@ -3,6 +3,7 @@ import { churnStep, type StepReport } from '../churn/churnStep.js';
 import { loadChurnStates, type ChurnState } from './loadChurnStates.js';
 import { commonOptions, pathProblems } from './commonOptions.js';
 import type { Io } from './io.js';
+import { inputReads } from './inputReads.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
 
 function pct(a: number, b: number): string {
@@ -35,7 +36,7 @@ export async function runChurn(paths: string[], opts: Record<string, unknown>, i
   let previous: ChurnState | undefined;
   let start: { name: string; lines: number } | undefined;
   const reports: Omit<StepReport, 'deltaPayload'>[] = [];
-  const loaded = await loadChurnStates({ paths, timeline: timelinePath }, common.options, { cwd: io.cwd, readStdin: io.readStdin }, (s) => {
+  const loaded = await loadChurnStates({ paths, timeline: timelinePath }, common.options, { cwd: io.cwd, ...inputReads(io) }, (s) => {
     if (previous) {
       const { deltaPayload: _d, ...step } = churnStep(reports.length + 1, s.name, previous.compiled, s.compiled);
       reports.push(step);

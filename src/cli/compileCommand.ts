@@ -5,6 +5,7 @@ import { lowerIpvs } from '../backends/ipvs/lowerIpvs.js';
 import { renderIpvsFormat } from '../backends/ipvs/renderIpvs.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
+import { inputReads } from './inputReads.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
 import { commonOptions, pathProblems } from './commonOptions.js';
 import { writeAtomically, type ChunkProducer } from './writeOutput.js';
@@ -31,7 +32,7 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   if (report(io, usage)) return EXIT_USAGE;
 
   // Only the model is kept: the decoded objects behind it can go before rendering starts.
-  const { model, diagnostics } = await loadNodeView({ paths, ...common.options }, { cwd: io.cwd, readStdin: io.readStdin });
+  const { model, diagnostics } = await loadNodeView({ paths, ...common.options }, { cwd: io.cwd, ...inputReads(io) });
   if (report(io, diagnostics) || !model) return EXIT_USAGE;
 
   // iptables rules are rendered straight into UTF-8 chunks as they are written: a large output is

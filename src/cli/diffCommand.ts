@@ -10,7 +10,7 @@ import { diffIpvs } from '../diff/diffIpvs.js';
 import { loadIpvsSide, renderIpvsDiffText } from './ipvsDiff.js';
 import { commonOptions, pathProblems } from './commonOptions.js';
 import { renderDiffText } from './diffReport.js';
-import { sideReads } from './sideInput.js';
+import { inputReads } from './inputReads.js';
 import type { Io } from './io.js';
 import { compiledState, loadSides, SIDE_FORMATS, type SideFormat, type SideRequest } from './loadDiffSide.js';
 import { EXIT_DIFFERENT, EXIT_OK, EXIT_USAGE, report } from './report.js';
@@ -38,7 +38,7 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
       report(io, [diag('KPC040', '--output restore-delta is for the iptables backend (IPVS mode always writes its whole payload)', { file: '<flags>' })]);
       return EXIT_USAGE;
     }
-    const reads = sideReads(io);
+    const reads = inputReads(io);
     const x = await loadIpvsSide(oldPath, formats[0], common.options, io.cwd, reads, diagnostics);
     const y = await loadIpvsSide(newPath, formats[1], common.options, io.cwd, reads, diagnostics);
     if (report(io, diagnostics) || !x || !y) return EXIT_USAGE;

@@ -3,8 +3,10 @@ export interface Io {
   /** Text, or UTF-8 bytes (a large output is passed as its rendered chunks, never decoded to a string). */
   readonly stdout: (text: string | Uint8Array) => void;
   readonly stderr: (text: string) => void;
-  /** Reads all of standard input; called only when a path is `-`. */
+  /** Reads all of standard input; called only when a path is `-` (or names it, see isStdin). */
   readonly readStdin: () => Promise<Buffer>;
+  /** Whether a path names this process's standard input (/dev/stdin, /proc/self/fd/0): it is then read as `-`. */
+  readonly isStdin?: (abs: string) => boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   /** True when stdout is a terminal (colour is then allowed). */

@@ -7,7 +7,8 @@ import { diffIpvs, type IpvsChange, type IpvsSide } from '../diff/diffIpvs.js';
 import { chainsLeftOut, stateFromDump, stateFromRuleset } from '../diff/ruleState.js';
 import type { CommonOptions } from './commonOptions.js';
 import { loadNodeView } from './loadNodeView.js';
-import { firstLine, readSideHead, readSideText, shownName, type SideReads } from './sideInput.js';
+import { firstLine, readSideHead, readSideText, shownName } from './sideInput.js';
+import type { InputReads } from './inputReads.js';
 
 type Part = 'ipvsadm' | 'ipset' | 'iptables' | 'addresses';
 
@@ -30,7 +31,8 @@ function splitParts(text: string): { parts: Partial<Record<Part, string>>; stray
   let current: Part | undefined;
   let stray: number | undefined;
   lines.forEach((line, i) => {
-    const header = HEADERS.get(line);
+    // A dump saved with CRLF line ends (copied from a Windows machine) keeps its part headers.
+    const header = HEADERS.get(line.endsWith('\r') ? line.slice(0, -1) : line);
     if (header) { current = header; seen.add(header); return; }
     if (!current && stray === undefined) {
       const t = line.trim();
@@ -60,9 +62,9 @@ function headIsDump(head: Buffer): boolean {
 
 /**
  * One side of an IPVS diff: manifests compiled with --backend ipvs, or ipvsadm / ipset / `--format
- * all` dumps. `-` is standard input, read once as a pipe is (see sideReads) and told apart as a file is.
+ * all` dumps. `-` is standard input, read once as a pipe is (see inputReads) and told apart as a file is.
  */
-export async function loadIpvsSide(path: string, forced: string, options: CommonOptions, cwd: string, reads: SideReads, diagnostics: Diagnostic[]): Promise<IpvsSide | undefined> {
+export async function loadIpvsSide(path: string, forced: string, options: CommonOptions, cwd: string, reads: InputReads, diagnostics: Diagnostic[]): Promise<IpvsSide | undefined> {
   let dump = forced === 'rules';
   if (forced === 'auto') {
     const head = await readSideHead(path, cwd, reads);

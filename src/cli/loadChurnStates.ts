@@ -11,6 +11,7 @@ import type { CommonOptions } from './commonOptions.js';
 import { loadNodeView } from './loadNodeView.js';
 import { ioReason } from '../util/ioReason.js';
 import { readWhole } from '../util/readWhole.js';
+import { isPlainFile } from './inputReads.js';
 
 /**
  * The most states one timeline may expand to. Each is compiled whole, so a rollout of n endpoints
@@ -35,12 +36,16 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
   const kept: ChurnState[] = [];
   const states = { push: (s: ChurnState) => (visit ? visit(s) : kept.push(s)) };
   if (src.timeline) {
-    // `-` is standard input, as for state paths; its `start` is then relative to the working directory.
-    const piped = src.timeline === '-';
-    const file = piped ? '<stdin>' : src.timeline;
+    // `-` is standard input, as for state paths. Its `start` is then relative to the working
+    // directory, and so is that of a timeline named as standard input (/dev/stdin) or that is
+    // not a plain file (a pipe, as `<(…)` gives): /dev/fd is no place to look for a cluster.
+    const stdin = src.timeline === '-';
+    const file = stdin ? '<stdin>' : src.timeline;
+    const abs = isAbsolute(file) ? file : join(host.cwd, file);
+    const piped = stdin || host.isStdin?.(abs) === true || !isPlainFile(abs);
     let bytes: Buffer;
     try {
-      bytes = piped ? await host.readStdin() : readWhole(isAbsolute(file) ? file : join(host.cwd, file));
+      bytes = stdin ? await host.readStdin() : await (host.readFile ?? readWhole)(abs);
     } catch (e) {
       return { diagnostics: [diag('KPC001', `cannot read ${file}: ${ioReason(e)}`, { file })] };
     }
@@ -55,7 +60,7 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     // A start that cannot be read is the timeline's mistake: named at its `start:` line.
     const missing = await stat(isAbsolute(start) ? start : join(host.cwd, start)).then(() => undefined, (e: unknown) => ioReason(e));
     if (missing) {
-      const shown = start === t.timeline.start ? start : `${t.timeline.start} (${start})`;
+      const shown = start !== t.timeline.start ? `${t.timeline.start} (${start})` : piped && !isAbsolute(start) ? `${start} (from the working directory: a timeline read from standard input or a pipe has no directory of its own)` : start;
       return { diagnostics: [diag('KPC001', `cannot read ${shown}: ${missing}`, { file, line: raws[0].locate(['start']), object: 'Timeline', field: 'start' })] };
     }
     const view = await loadNodeView({ paths: [start], ...options }, host);

@@ -7,8 +7,9 @@ import { lowerIptables } from '../backends/iptables/lowerIptables.js';
 import type { CommonOptions } from './commonOptions.js';
 import type { Io } from './io.js';
 import { loadNodeView, type NodeViewBase } from './loadNodeView.js';
-import { familyHint } from './familyHint.js';
-import { firstLine, readSideHead, readSideText, shownName, sideReads, type SideReads } from './sideInput.js';
+import { dumpHint } from './dumpHint.js';
+import { firstLine, readSideHead, readSideText, shownName } from './sideInput.js';
+import { inputReads, type InputReads } from './inputReads.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
 export type SideFormat = (typeof SIDE_FORMATS)[number];
@@ -44,7 +45,7 @@ interface Loaded {
  * make it manifests: an unindented `*table` line followed by a chain or rule line is a dump's
  * (in YAML it would be a bare alias, which no manifest has), and the parser names the stray lines.
  */
-async function looksLikeRules(path: string, cwd: string, reads: SideReads): Promise<boolean> {
+async function looksLikeRules(path: string, cwd: string, reads: InputReads): Promise<boolean> {
   const head = await readSideHead(path, cwd, reads);
   const line = head && firstLine(head);
   if (line === undefined) return false;
@@ -56,7 +57,7 @@ async function looksLikeRules(path: string, cwd: string, reads: SideReads): Prom
 }
 
 /** Whether a side is read as a rules dump (else as manifests). */
-async function isRules(req: SideRequest, reads: SideReads): Promise<boolean> {
+async function isRules(req: SideRequest, reads: InputReads): Promise<boolean> {
   return req.format === 'rules' || (req.format === 'auto' && (await looksLikeRules(req.path, req.cwd, reads)));
 }
 
@@ -67,12 +68,12 @@ async function isRules(req: SideRequest, reads: SideReads): Promise<boolean> {
  * the rest only chains whose text differs are parsed (see stateFromDumpText); `reference` comes
  * back as the compiled state to compare with. `rules` is the side's kind when already known.
  */
-export async function loadSide(req: SideRequest, reads: SideReads, against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
+export async function loadSide(req: SideRequest, reads: InputReads, against?: NodeModel, rules?: boolean, share?: { readonly from?: NodeViewBase; readonly record?: boolean }): Promise<Loaded> {
   const diagnostics: Diagnostic[] = [];
   if (rules ?? (await isRules(req, reads))) {
     const text = await readSideText(req.path, req.cwd, reads, diagnostics);
     if (text === undefined) return { diagnostics };
-    const hint = familyHint(text, req.common.family, shownName(req.path));
+    const hint = dumpHint(text, req.common.family, shownName(req.path));
     if (hint) diagnostics.push(hint);
     if (against) {
       const opts = { allChains: req.allChains };
@@ -110,7 +111,7 @@ export function compiledState(model: NodeModel, allChains: boolean): RuleState {
 export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io): Promise<{ a?: Side; b?: Side; diagnostics: Diagnostic[] }> {
   // Standard input (at most one side) and pipes are read whole the first time they are wanted:
   // their content decides whether they are dumps, and a side may be read twice (see below).
-  const reads = sideReads(io);
+  const reads = inputReads(io);
   if (oldReq.common.backend === 'iptables') {
     const [oldRules, newRules] = [await isRules(oldReq, reads), await isRules(newReq, reads)];
     if (oldRules !== newRules) {
@@ -145,7 +146,7 @@ export async function loadSides(oldReq: SideRequest, newReq: SideRequest, io: Io
     const text = await readSideText(newReq.path, newReq.cwd, reads, diagnostics);
     if (text === undefined) return { a: old.side, diagnostics };
     const read = stateFromDumpText(text, shownName(newReq.path), { allChains: newReq.allChains }, oldState);
-    const hint = familyHint(text, newReq.common.family, shownName(newReq.path));
+    const hint = dumpHint(text, newReq.common.family, shownName(newReq.path));
     return { a: old.side, b: read.state ? { state: read.state } : undefined, diagnostics: hint ? [hint, ...read.diagnostics] : read.diagnostics };
   }
   const next = await loadSide(newReq, reads);

@@ -19,7 +19,7 @@ async function readConfigFile(path: string, host: InputHost): Promise<{ configs:
   const objects: RawObject[] = [];
   let bytes: Buffer;
   try {
-    bytes = (host.readFile ?? readWhole)(isAbsolute(path) ? path : join(host.cwd, path));
+    bytes = await (host.readFile ?? readWhole)(isAbsolute(path) ? path : join(host.cwd, path));
   } catch (e) {
     return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${path}: ${ioReason(e)}`, { file: path })] };
   }

@@ -32,6 +32,7 @@ export const CODES = {
   KPC050: { severity: 'error', summary: 'a rules dump is not valid iptables-save / iptables-restore text' },
   KPC052: { severity: 'error', summary: 'an ipvsadm or ipset dump is not valid' },
   KPC053: { severity: 'warning', summary: 'a rules dump is of the other IP family than the one compared' },
+  KPC054: { severity: 'warning', summary: 'a rules dump holds no rules at all' },
   KPC060: { severity: 'error', summary: 'a churn timeline is invalid' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 

@@ -18,13 +18,17 @@ export interface InputResult {
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
+/** The key standard input takes among the inputs read (no file's real path is empty). */
+const STDIN = '';
 
 /** Where bytes come from: the file system and standard input (injected, so tests need no disk). */
 export interface InputHost {
   readonly cwd: string;
   readonly readStdin: () => Promise<Buffer>;
-  /** A named file's bytes, by absolute path (default: readWhole). A diff passes one that keeps what a pipe gave, to read it again. */
-  readonly readFile?: (abs: string) => Buffer;
+  /** A named file's bytes, by absolute path (default: readWhole). Commands pass one that keeps what a pipe gave, to read it again. */
+  readonly readFile?: (abs: string) => Promise<Buffer> | Buffer;
+  /** Whether a path names standard input itself (/dev/stdin): it is then read as `-` is, once. */
+  readonly isStdin?: (abs: string) => boolean;
 }
 
 /**
@@ -38,18 +42,22 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
   // read once: its objects are not duplicates of themselves.
   const read = new Set<string>();
   for (const p of paths) {
-    if (p === '-') {
+    const abs = p === '-' ? '' : isAbsolute(p) ? p : join(host.cwd, p);
+    if (p === '-' || host.isStdin?.(abs)) {
+      // Standard input, by `-` or by a name of its own (/dev/stdin), is read once.
+      if (read.has(STDIN)) continue;
+      read.add(STDIN);
+      const shown = p === '-' ? '<stdin>' : p;
       let bytes: Buffer;
       try {
         bytes = await host.readStdin();
       } catch (e) {
-        diagnostics.push(diag('KPC001', `cannot read <stdin>: ${ioReason(e)}`, { file: '<stdin>' }));
+        diagnostics.push(diag('KPC001', `cannot read ${shown}: ${ioReason(e)}`, { file: shown }));
         continue;
       }
-      decodeSource('<stdin>', bytes, objects, diagnostics);
+      decodeSource(shown, bytes, objects, diagnostics);
       continue;
     }
-    const abs = isAbsolute(p) ? p : join(host.cwd, p);
     let files: string[];
     try {
       files = await expand(abs);
@@ -69,7 +77,7 @@ export async function readInputs(paths: readonly string[], host: InputHost): Pro
       read.add(real);
       try {
         // One synchronous read, not a thread-pool round trip per chunk: there is nothing to overlap it with.
-        decodeSource(shown, (host.readFile ?? readWhole)(f), objects, diagnostics);
+        decodeSource(shown, await (host.readFile ?? readWhole)(f), objects, diagnostics);
       } catch (e) {
         diagnostics.push(diag('KPC001', `cannot read ${shown}: ${ioReason(e)}`, { file: shown }));
       }

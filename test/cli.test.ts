@@ -258,6 +258,23 @@ describe('node settings from --config, input objects and flags', () => {
     expect(viaCm.stdout).toBe(asInput.stdout);
   });
 
+  it('--config - reads the configuration (or its ConfigMap) from standard input; named <stdin> in problems', async () => {
+    const asInput = await runCli([fixture, '--format', 'restore']);
+    const piped = await runCli([manifestsOnly, nodeFile, '--config', '-', '--format', 'restore'], { stdin: readFileSync(configFile, 'utf8') });
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(asInput.stdout);
+    const bad = await runCli([manifestsOnly, '--config', '-'], { stdin: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\niptables:\n  masqueradeBit: 40\n' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^<stdin>:4: error KPC041: KubeProxyConfiguration: iptables\.masqueradeBit: must be between 0 and 31, found 40$/m);
+    // Standard input can be read once: not as an input and as the configuration both.
+    for (const argv of [['-', '--config', '-'], ['diff', '-', manifestsOnly, '--config', '-'], ['churn', '--timeline', '-', '--config', '-']]) {
+      const twice = await runCli(argv, { stdin: '' });
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toBe('<flags>: error KPC040: - (standard input) is given more than once: it can be read once\n');
+    }
+  });
+
   it('flags override the configuration (--detect-local-mode ClusterCIDR over NodeCIDR)', async () => {
     const run = await runCli([fixture, '--detect-local-mode', 'ClusterCIDR', '--format', 'restore']);
     expect(run.code).toBe(0);

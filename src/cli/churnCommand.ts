@@ -1,7 +1,7 @@
 import { diag } from '../diagnostics/diagnostic.js';
 import { churnStep, type StepReport } from '../churn/churnStep.js';
 import { loadChurnStates, type ChurnState } from './loadChurnStates.js';
-import { commonOptions, pathProblems } from './commonOptions.js';
+import { commonOptions, configPath, pathProblems } from './commonOptions.js';
 import type { Io } from './io.js';
 import { inputReads } from './inputReads.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
@@ -27,7 +27,7 @@ export async function runChurn(paths: string[], opts: Record<string, unknown>, i
   if (!['text', 'json'].includes(output)) usage.push(diag('KPC040', `--output must be text or json, found ${JSON.stringify(output)}`, { file: '<flags>' }));
   const timelinePath = typeof opts.timeline === 'string' ? opts.timeline : undefined;
   if (timelinePath === '') usage.push(diag('KPC040', '--timeline must name a timeline file (or - for stdin), found an empty value', { file: '<flags>' }));
-  usage.push(...pathProblems(paths));
+  usage.push(...pathProblems([...paths, ...(timelinePath ? [timelinePath] : []), ...configPath(common.options)]));
   if (timelinePath === undefined && paths.length < 2) usage.push(diag('KPC040', 'give at least two states (paths), or --timeline FILE', { file: '<flags>' }));
   if (timelinePath !== undefined && paths.length) usage.push(diag('KPC040', 'give either state paths or --timeline, not both', { file: '<flags>' }));
   if (report(io, usage)) return EXIT_USAGE;

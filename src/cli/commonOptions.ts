@@ -21,6 +21,11 @@ export function pathProblems(paths: readonly string[]): Diagnostic[] {
   return out;
 }
 
+/** The --config path among a command's inputs (for pathProblems: `-` is standard input there too). */
+export function configPath(options: CommonOptions): string[] {
+  return options.configFile ? [options.configFile] : [];
+}
+
 /** Validates the options every compiling command shares: backend, family and node flags. */
 export function commonOptions(opts: Record<string, unknown>): { options: CommonOptions; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];

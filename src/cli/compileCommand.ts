@@ -7,7 +7,7 @@ import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
 import { inputReads } from './inputReads.js';
 import { EXIT_OK, EXIT_USAGE, report } from './report.js';
-import { commonOptions, pathProblems } from './commonOptions.js';
+import { commonOptions, configPath, pathProblems } from './commonOptions.js';
 import { writeAtomically, type ChunkProducer } from './writeOutput.js';
 import { ioReason } from '../util/ioReason.js';
 
@@ -24,7 +24,7 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   const format = typeof opts.format === 'string' ? opts.format : formats[0];
   if (!formats.includes(format)) usage.push(diag('KPC040', `--format must be one of ${formats.join(', ')} for --backend ${common.options.backend}, found ${JSON.stringify(format)}`, { file: '<flags>' }));
   if (paths.length === 0) usage.push(diag('KPC040', 'no input: give files, directories or - for stdin', { file: '<flags>' }));
-  usage.push(...pathProblems(paths));
+  usage.push(...pathProblems([...paths, ...configPath(common.options)]));
   // diff and churn take --output FORMAT; here -o names a file, and a file called `json` is a slip.
   const out = opts.output;
   if (out === '') usage.push(diag('KPC040', '-o/--output must name a file (or - for stdout), found an empty value', { file: '<flags>' }));

@@ -8,7 +8,7 @@ import { stateFromRuleset, type RuleState } from '../diff/ruleState.js';
 import { colorsFor } from './colors.js';
 import { diffIpvs } from '../diff/diffIpvs.js';
 import { loadIpvsSide, renderIpvsDiffText } from './ipvsDiff.js';
-import { commonOptions, pathProblems } from './commonOptions.js';
+import { commonOptions, configPath, pathProblems } from './commonOptions.js';
 import { renderDiffText } from './diffReport.js';
 import { inputReads } from './inputReads.js';
 import type { Io } from './io.js';
@@ -29,7 +29,7 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
   }
   if (opts.fullSync === true && output !== 'restore-delta') usage.push(diag('KPC040', `--full-sync shapes a restore-delta payload: it needs --output restore-delta, found --output ${output}`, { file: '<flags>' }));
   if (oldPath === '-' && newPath === '-') usage.push(diag('KPC040', 'only one side can be read from stdin', { file: '<flags>' }));
-  else usage.push(...pathProblems([oldPath, newPath]));
+  else usage.push(...pathProblems([oldPath, newPath, ...configPath(common.options)]));
   if (report(io, usage)) return EXIT_USAGE;
 
   const diagnostics: Diagnostic[] = [];

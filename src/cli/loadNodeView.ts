@@ -17,13 +17,15 @@ import { readWhole } from '../util/readWhole.js';
 async function readConfigFile(path: string, host: InputHost): Promise<{ configs: RawObject[]; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const objects: RawObject[] = [];
+  // `--config -` is standard input (the kube-proxy ConfigMap piped from kubectl).
+  const file = path === '-' ? '<stdin>' : path;
   let bytes: Buffer;
   try {
-    bytes = await (host.readFile ?? readWhole)(isAbsolute(path) ? path : join(host.cwd, path));
+    bytes = path === '-' ? await host.readStdin() : await (host.readFile ?? readWhole)(isAbsolute(path) ? path : join(host.cwd, path));
   } catch (e) {
-    return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${path}: ${ioReason(e)}`, { file: path })] };
+    return { configs: [], diagnostics: [diag('KPC001', `cannot read --config ${file}: ${ioReason(e)}`, { file })] };
   }
-  decodeSource(path, bytes, objects, diagnostics);
+  decodeSource(file, bytes, objects, diagnostics);
   const configs: RawObject[] = [];
   for (const o of objects) {
     if (o.value.kind === 'KubeProxyConfiguration') configs.push(o);
@@ -37,14 +39,14 @@ async function readConfigFile(path: string, host: InputHost): Promise<{ configs:
         // so problems are named at the file's own line. Any other spelling names the data key.
         const at = o.locate(['data', key]);
         const literal = at !== undefined && /:\s*\|[-+0-9]*\s*(#.*)?$/.test(lines[at - 1] ?? '');
-        decodeSource(literal ? path : `${path} (data.${key})`, Buffer.from(text), inner, found);
+        decodeSource(literal ? file : `${file} (data.${key})`, Buffer.from(text), inner, found);
         const shift = (line: number | undefined) => (literal && line !== undefined ? line + at! : line);
         for (const d of found) diagnostics.push(d.line === undefined ? d : { ...d, line: shift(d.line) });
         for (const c of inner) configs.push({ ...c, locate: (field) => shift(c.locate(field)) });
       }
     }
   }
-  if (!configs.length && !hasErrors(diagnostics)) diagnostics.push(diag('KPC041', 'holds no KubeProxyConfiguration (nor a ConfigMap with one)', { file: path }));
+  if (!configs.length && !hasErrors(diagnostics)) diagnostics.push(diag('KPC041', 'holds no KubeProxyConfiguration (nor a ConfigMap with one)', { file: path === '-' ? '<stdin>' : path }));
   return { configs, diagnostics };
 }
 

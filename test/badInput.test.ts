@@ -23,8 +23,9 @@ interface BadCase {
 const CASES: readonly BadCase[] = [
   { name: 'YAML syntax error', file: 'apiVersion: v1\nkind: Service\nmetadata: {name: [x\n', errors: [/^in\.yaml:\d+: error KPC002: invalid YAML/] },
   { name: 'JSON syntax error', file: '{"apiVersion": "v1",\n "kind": "Service"\n "metadata": {}}', errors: [/^in\.yaml:3: error KPC002: invalid YAML/] },
-  { name: 'JSON syntax error in a .json file', as: 'in.json', file: '{"apiVersion": "v1",\n "kind": "Service",\n "metadata": {"name": "x",}}', errors: [/^in\.json:3: error KPC002: invalid JSON: /] },
-  { name: 'a trailing comma in a .json List (JSON.parse names no position for it)', as: 'in.json', file: '{"apiVersion": "v1", "kind": "List", "items": [\n  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "b"}, "spec": {"clusterIP": "10.96.0.9", "ports": [{"port": 80}]}},\n]}\n', errors: [/^in\.json:2: error KPC002: invalid JSON: a trailing comma before '\]'$/] },
+  { name: 'JSON syntax error in a .json file', as: 'in.json', file: '{"apiVersion": "v1",\n "kind": "Service",\n "metadata": {"name": "x" "namespace": "y"}}', errors: [/^in\.json:3: error KPC002: invalid JSON: /] },
+  { name: 'JSON syntax error on standard input (named as JSON, not YAML)', as: '-', file: '{"apiVersion": "v1",\n "kind": "Service",\n "metadata": {"name": "x" "namespace": "y"}}', errors: [/^<stdin>:3: error KPC002: invalid JSON: /] },
+  { name: 'a cut-short .json List with a trailing comma: the first place it stops being JSON (JSON.parse names no position for it)', as: 'in.json', file: '{"apiVersion": "v1", "kind": "List", "items": [\n  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "b"}, "spec": {"clusterIP": "10.96.0.9", "ports": [{"port": 80}]}},\n]\n', errors: [/^in\.json:2: error KPC002: invalid JSON: a trailing comma before '\]'$/] },
   { name: 'a bad address in a block list of a list item', file: slice('addressType: IPv4\nendpoints:\n- addresses:\n  - 10.0.0.1\n  - 10.0.0.999\n  conditions:\n    ready: true\nports:\n- name: http\n  port: 8080\n'), errors: [/^in\.yaml:12: error KPC013: EndpointSlice shop\/web-abc: endpoints\[0\]\.addresses\[1\]: must be a valid IP address, found "10\.0\.0\.999"$/] },
   {
     name: 'a bad address in a JSON array, one item per line',
@@ -122,8 +123,9 @@ describe('bad input: exit 2, one message per problem, nothing on stdout, no outp
     it(`kproxy-compile in.yaml -o out.txt (${c.name})`, async () => {
       const caseDir = mkdtempSync(join(dir, 'case-'));
       const name = c.as ?? 'in.yaml';
-      writeFileSync(join(caseDir, name), c.file);
-      const run = await runCli([name, '-o', 'out.txt', '--hostname-override', 'node-a'], { cwd: caseDir });
+      // `-`: the text comes on standard input.
+      if (name !== '-') writeFileSync(join(caseDir, name), c.file);
+      const run = await runCli([name, '-o', 'out.txt', '--hostname-override', 'node-a'], { cwd: caseDir, stdin: name === '-' ? String(c.file) : '' });
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
       expect(existsSync(join(caseDir, 'out.txt'))).toBe(false);

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,5 +127,27 @@ describe('YAML read as kubectl reads it (the real kubectl as the reference)', ()
     expect(fromYaml.stdout).toContain('--to-destination 10.0.0.1:8080');
     expect(fromYaml.stdout).not.toContain('10.0.0.2:8080');
     expect(fromYaml.stdout).toBe(fromJson.stdout);
+  });
+});
+
+describe('text that is nearly JSON (a trailing comma, flow YAML): kubectl reads it as YAML whatever its name, and so does kproxy-compile', () => {
+  const texts = {
+    'a trailing comma': '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"clusterIP": "10.96.0.10", "ports": [{"port": 80},]},}',
+    'flow YAML': '{apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {clusterIP: 10.96.0.10, ports: [{port: 0120}]}}',
+  };
+
+  it.each(Object.entries(texts))('%s, as a .json file, a .yaml file and on standard input: the same object as kubectl', async (_what, text) => {
+    for (const name of ['nearly.json', 'nearly.yaml']) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const [reference] = await kubectlJson(file);
+      expect(reference.kind).toBe('Service');
+      expect(ours(file)).toEqual({ values: [reference], diagnostics: [] });
+      // Standard input reads as the file does: the same rules.
+      const [fromFile, fromStdin] = [await runCli([file, '--hostname-override', 'node-a']), await runCli(['-', '--hostname-override', 'node-a'], { stdin: text })];
+      expect(fromStdin.code).toBe(0);
+      expect(fromStdin.stdout).toBe(fromFile.stdout);
+      expect(fromFile.stdout).toContain('-d 10.96.0.10/32 -p tcp -m comment --comment "shop/web has no endpoints" -m tcp --dport 80 -j REJECT');
+    }
   });
 });

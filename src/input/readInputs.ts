@@ -135,22 +135,21 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
   const locator = new Locator(text);
   let docs: unknown[];
   const trimmed = text.trimStart();
-  if (/\.json$/i.test(file)) {
+  if (/\.json$/i.test(file) || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       docs = [JSON.parse(text)];
     } catch (e) {
-      // JSON.parse names no position for some mistakes: find the first one and say what it is.
-      const found = jsonSyntaxError(text);
-      diagnostics.push(diag('KPC002', `invalid JSON: ${found ? found.reason : jsonReason(e)}`, { file, line: found ? lineAt(text, found.offset) : jsonErrorLine(text, e) }));
-      return;
-    }
-  } else if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      docs = [JSON.parse(text)];
-    } catch (e) {
-      // Not strict JSON: YAML flow syntax is a superset, so give YAML the final word on the error.
-      docs = parseYaml(text, file, diagnostics);
-      if (!docs.length && !diagnostics.length) diagnostics.push(diag('KPC002', String((e as Error).message), { file }));
+      // Not strict JSON (a trailing comma, an unquoted key): kubectl then reads it as YAML, a
+      // superset, whatever the file's name, and so is it read here. When that fails too, the
+      // mistake named is YAML's in a file named so, else the JSON one (where it stops being JSON).
+      const asYaml: Diagnostic[] = [];
+      docs = parseYaml(text, file, asYaml);
+      if (asYaml.some((d) => d.severity === 'error') && !/\.ya?ml$/i.test(file)) {
+        const found = jsonSyntaxError(text);
+        diagnostics.push(diag('KPC002', `invalid JSON: ${found ? found.reason : jsonReason(e)}`, { file, line: found ? lineAt(text, found.offset) : jsonErrorLine(text, e) }));
+        return;
+      }
+      diagnostics.push(...asYaml);
     }
   } else {
     docs = parseYaml(text, file, diagnostics);

@@ -282,6 +282,16 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.stdout).not.toContain('10.244.1.0/24');
   });
 
+  it('--feature-gates LoadBalancerIPMode=false: a KPC043 warning (kube-proxy 1.33 would not start), and the gate-off rules; =true says nothing', async () => {
+    const lb = join(FIXTURES_DIR, 'loadbalancer');
+    const off = await runCli([lb, '--feature-gates', 'LoadBalancerIPMode=false', '--hostname-override', 'node-a']);
+    expect(off.code).toBe(0);
+    expect(off.stderr).toBe('<flags>: warning KPC043: --feature-gates LoadBalancerIPMode=false: is locked to true since Kubernetes 1.32: kube-proxy 1.33 refuses to start with it set to false; the rules are compiled as kube-proxy 1.30 and 1.31 wrote them with it off\n');
+    const on = await runCli([lb, '--feature-gates', 'LoadBalancerIPMode=true', '--hostname-override', 'node-a']);
+    expect(on.stderr).toBe('');
+    expect(on.stdout).not.toBe(off.stdout);
+  });
+
   it('kproxy-compile ... --config FILE with a bad field (exit 2, located message)', async () => {
     const bad = join(dir, 'bad-config.yaml');
     writeFileSync(bad, 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\niptables:\n  masqueradeBit: 40\n');
@@ -298,6 +308,7 @@ describe('node settings from --config, input objects and flags', () => {
     ['clusterCidr: 10.0.0.0/8\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: clusterCidr: is not a field of KubeProxyConfiguration and is ignored/],
     ['iptables: x\n', [], 2, /cfg\.yaml:3: error KPC010: KubeProxyConfiguration: iptables: must be a mapping, found the string "x"/],
     ['featureGates:\n  SomeOtherGate: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: featureGates\.SomeOtherGate: is not a gate the compiled rules depend on \(LoadBalancerIPMode, PreferSameTrafficDistribution\) and is ignored/],
+    ['featureGates:\n  LoadBalancerIPMode: false\n', [], 0, /^\S*cfg\.yaml:4: warning KPC043: KubeProxyConfiguration: featureGates\.LoadBalancerIPMode: is locked to true since Kubernetes 1\.32: kube-proxy 1\.33 refuses to start with it set to false; the rules are compiled as kube-proxy 1\.30 and 1\.31 wrote them with it off\n$/],
     ['detectLocalMode: BridgeInterface\ndetectLocal:\n  bridgeInterface: "br0 -j ACCEPT"\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.bridgeInterface: "br0 -j ACCEPT" is not an interface name/],
     ['detectLocalMode: InterfaceNamePrefix\ndetectLocal:\n  interfaceNamePrefix: \'veth"\'\n', [], 2, /cfg\.yaml:5: error KPC041: KubeProxyConfiguration: detectLocal\.interfaceNamePrefix: "veth\\"" is not an interface name/],
     ['conntrack:\n  tcpBeLiberal: "true"\n', [], 2, /cfg\.yaml:4: error KPC010: KubeProxyConfiguration: conntrack\.tcpBeLiberal: must be true or false/],

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS, type NodeSettings } from '../settings/nodeSettings.js';
+import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, lockedGateProblem, NFACCT_INVALID, NFACCT_LOCALHOST_NODEPORTS, type NodeSettings } from '../settings/nodeSettings.js';
 import { parseCidr, parseIp } from '../util/ip.js';
 import { interfaceNameProblem } from '../settings/interfaceNameProblem.js';
 import { dualStackProblem } from '../settings/dualStackProblem.js';
@@ -146,7 +146,11 @@ export function settingsFromFlags(o: Record<string, unknown>): { settings: Parti
       const m = /^([A-Za-z0-9]+)=(true|false)$/.exec(kv);
       if (!m) bad('feature-gates', `${JSON.stringify(kv)} is not Name=true|false`);
       else if (own(KNOWN_GATES, m[1]) === undefined) bad('feature-gates', `unknown feature gate ${m[1]} (known: ${Object.keys(KNOWN_GATES).join(', ')})`);
-      else out[m[1]] = m[2] === 'true';
+      else {
+        out[m[1]] = m[2] === 'true';
+        const locked = lockedGateProblem(m[1], out[m[1]]);
+        if (locked) diagnostics.push(diag('KPC043', `--feature-gates ${m[1]}=${m[2]}: ${locked}`, { file: '<flags>' }));
+      }
     }
     s.featureGates = out;
   }

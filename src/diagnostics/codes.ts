@@ -29,6 +29,7 @@ export const CODES = {
   KPC040: { severity: 'error', summary: 'a command-line option is invalid' },
   KPC041: { severity: 'error', summary: 'the kube-proxy configuration is invalid' },
   KPC042: { severity: 'warning', summary: 'the kube-proxy configuration has a field that is ignored here or by kube-proxy' },
+  KPC043: { severity: 'warning', summary: 'a feature gate is set against its locked default: kube-proxy 1.33 would not start' },
   KPC050: { severity: 'error', summary: 'a rules dump is not valid iptables-save / iptables-restore text' },
   KPC052: { severity: 'error', summary: 'an ipvsadm or ipset dump is not valid' },
   KPC053: { severity: 'warning', summary: 'a rules dump is of the other IP family than the one compared' },

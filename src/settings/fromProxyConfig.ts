@@ -2,7 +2,7 @@ import { FieldReader } from '../k8s/fieldReader.js';
 import type { RawObject } from '../input/rawObject.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseCidr, parseIp } from '../util/ip.js';
-import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, type NodeSettings } from './nodeSettings.js';
+import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, lockedGateProblem, type NodeSettings } from './nodeSettings.js';
 import { interfaceNameProblem } from './interfaceNameProblem.js';
 import { dualStackProblem } from './dualStackProblem.js';
 import { own } from '../util/own.js';
@@ -108,6 +108,8 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
       if (typeof v !== 'boolean') r.report('KPC041', ['featureGates', k], 'must be true or false');
       else {
         fg[k] = v;
+        const locked = lockedGateProblem(k, v);
+        if (locked) r.report('KPC043', ['featureGates', k], locked);
         // Other gates are kube-proxy's business (a config may list many); none of them changes these rules.
         if (own(KNOWN_GATES, k) === undefined) r.report('KPC042', ['featureGates', k], `is not a gate the compiled rules depend on (${Object.keys(KNOWN_GATES).join(', ')}) and is ignored`);
       }

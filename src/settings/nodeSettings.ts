@@ -1,3 +1,4 @@
+import { own } from '../util/own.js';
 import type { Family } from '../util/ip.js';
 
 export type DetectLocalMode = 'ClusterCIDR' | 'NodeCIDR' | 'BridgeInterface' | 'InterfaceNamePrefix';
@@ -70,6 +71,22 @@ export const KNOWN_GATES: Readonly<Record<string, boolean>> = {
   // Alpha in 1.33: endpoints' node hints (trafficDistribution PreferSameNode) are honoured only with it.
   PreferSameTrafficDistribution: false,
 };
+
+/**
+ * Gates kube-proxy 1.33 will not let be set against their default (GA, locked): with such a
+ * setting it refuses to start. Said as a warning; the rules are then those of the releases that
+ * still let the gate be turned off.
+ */
+export const LOCKED_GATES: Readonly<Record<string, { readonly since: string; readonly rules: string }>> = {
+  LoadBalancerIPMode: { since: '1.32', rules: '1.30 and 1.31' },
+};
+
+/** The warning text for setting a locked gate to `value`, or undefined when that is its default. */
+export function lockedGateProblem(gate: string, value: boolean): string | undefined {
+  const locked = own(LOCKED_GATES, gate);
+  if (!locked || value === KNOWN_GATES[gate]) return undefined;
+  return `is locked to ${KNOWN_GATES[gate]} since Kubernetes ${locked.since}: kube-proxy 1.33 refuses to start with it set to ${value}; the rules are compiled as kube-proxy ${locked.rules} wrote them with it off`;
+}
 
 export function gateEnabled(s: NodeSettings, gate: keyof typeof KNOWN_GATES): boolean {
   return s.featureGates[gate] ?? KNOWN_GATES[gate];

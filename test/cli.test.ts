@@ -1,4 +1,4 @@
-import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,6 +273,33 @@ describe('node settings from --config, input objects and flags', () => {
       expect(twice.code).toBe(2);
       expect(twice.stderr).toBe('<flags>: error KPC040: - (standard input) is given more than once: it can be read once\n');
     }
+  });
+
+  it('the node IP a source range is checked against: the Node\'s ExternalIP for a family without an InternalIP, else the loopback address (kube-proxy\'s detectNodeIPs)', async () => {
+    const lbDir = join(dir, 'node-ip');
+    mkdirSync(lbDir, { recursive: true });
+    const lb = (ranges: string) => [
+      'apiVersion: v1', 'kind: Service', 'metadata: {name: fw, namespace: t}',
+      'spec: {type: LoadBalancer, clusterIP: 10.96.11.1, clusterIPs: [10.96.11.1, "fd00:96::11"], ipFamilies: [IPv4, IPv6], ipFamilyPolicy: PreferDualStack,',
+      `  loadBalancerSourceRanges: [${ranges}], ports: [{name: http, port: 80, protocol: TCP, nodePort: 30111}]}`,
+      'status: {loadBalancer: {ingress: [{ip: 203.0.113.11}, {ip: "2001:db8::111"}]}}',
+      '---', 'apiVersion: discovery.k8s.io/v1', 'kind: EndpointSlice', 'metadata: {name: fw-6, namespace: t, labels: {kubernetes.io/service-name: fw}}',
+      'addressType: IPv6', 'endpoints: [{addresses: ["fd00:244::5"]}]', 'ports: [{name: http, port: 8080, protocol: TCP}]',
+      '---', 'apiVersion: discovery.k8s.io/v1', 'kind: EndpointSlice', 'metadata: {name: fw-4, namespace: t, labels: {kubernetes.io/service-name: fw}}',
+      'addressType: IPv4', 'endpoints: [{addresses: [10.244.1.5]}]', 'ports: [{name: http, port: 8080, protocol: TCP}]', '',
+    ].join('\n');
+    const node = 'apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.11}, {type: ExternalIP, address: "2001:db8::ab"}]}\n';
+    const fwFrom = (out: string, ip: string) => out.split('\n').filter((l) => l.startsWith('-A KUBE-FW-') && l.includes(` -s ${ip} `));
+    // The IPv6 node IP is the ExternalIP, inside 2001:db8::/64: traffic from the LB IP itself is let through.
+    writeFileSync(join(lbDir, 'in.yaml'), `${lb('"2001:db8::/64", 198.51.100.0/24')}---\n${node}`);
+    const v6 = await runCli([lbDir, '--family', 'ipv6', '--format', 'restore']);
+    expect(v6.code).toBe(0);
+    expect(fwFrom(v6.stdout, '2001:db8::111')).toHaveLength(1);
+    // No node IP of any kind: 127.0.0.1 is the node's, and 0.0.0.0/0 holds it; 10.0.0.0/8 does not.
+    writeFileSync(join(lbDir, 'in.yaml'), lb('0.0.0.0/0'));
+    expect(fwFrom((await runCli([lbDir, '--hostname-override', 'node-a', '--format', 'restore'])).stdout, '203.0.113.11')).toHaveLength(1);
+    writeFileSync(join(lbDir, 'in.yaml'), lb('10.0.0.0/8'));
+    expect(fwFrom((await runCli([lbDir, '--hostname-override', 'node-a', '--format', 'restore'])).stdout, '203.0.113.11')).toHaveLength(0);
   });
 
   it('flags override the configuration (--detect-local-mode ClusterCIDR over NodeCIDR)', async () => {

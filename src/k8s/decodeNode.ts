@@ -20,14 +20,24 @@ export function decodeNode(raw: RawObject): { node?: NodeObject; diagnostics: Di
     else r.report('KPC010', ['metadata', 'labels', k], 'must be a string');
   }
   const internalIPs: string[] = [];
+  const externalIPs: string[] = [];
   r.list(['status', 'addresses']).forEach((_, i) => {
     const type = r.string(['status', 'addresses', i, 'type']);
     const address = r.string(['status', 'addresses', i, 'address']);
     if (type === 'InternalIP' && address !== undefined) {
       if (!parseIp(address)) r.report('KPC013', ['status', 'addresses', i, 'address'], `must be a valid IP address, found ${JSON.stringify(address)}`);
       else internalIPs.push(address);
+    } else if (type === 'ExternalIP' && address !== undefined && parseIp(address)) {
+      // kube-proxy passes over an external address it cannot parse.
+      externalIPs.push(address);
     }
   });
+  // As kube-proxy takes them (GetNodeHostIPs): the first internal address (else external), then
+  // the first address of the other family among the internal ones and then the external ones.
+  const all = [...internalIPs, ...externalIPs];
+  const hostIPs = all.length ? [all[0]] : [];
+  const other = all.find((ip) => ip.includes(':') !== all[0].includes(':'));
+  if (other !== undefined) hostIPs.push(other);
   const podCIDRs: string[] = [];
   const cidrs = r.list(['spec', 'podCIDRs']);
   const list = cidrs.length ? cidrs.map((_, i) => ['spec', 'podCIDRs', i] as const) : r.get(['spec', 'podCIDR']) ? [['spec', 'podCIDR'] as const] : [];
@@ -38,5 +48,5 @@ export function decodeNode(raw: RawObject): { node?: NodeObject; diagnostics: Di
     else podCIDRs.push(v);
   }
   if (name === undefined || hasErrors(r.diagnostics)) return { diagnostics: r.diagnostics };
-  return { diagnostics: r.diagnostics, node: { name, labels, internalIPs, podCIDRs } };
+  return { diagnostics: r.diagnostics, node: { name, labels, hostIPs, podCIDRs } };
 }

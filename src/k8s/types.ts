@@ -101,6 +101,7 @@ export interface EndpointSlice {
 export interface NodeObject {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
-  readonly internalIPs: readonly string[];
+  /** The node's IPs as kube-proxy takes them from the object: the primary, and one of the other family if any. */
+  readonly hostIPs: readonly string[];
   readonly podCIDRs: readonly string[];
 }

@@ -136,7 +136,8 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
   const ipModeGate = gateEnabled(s, 'LoadBalancerIPMode');
   // Node hints are read only under their gate; without it no endpoint is hinted for this node.
   const hintNode = gateEnabled(s, 'PreferSameTrafficDistribution') ? s.nodeName : '';
-  const nodeIP = ipsOfFamily(s.nodeIPs, family)[0] ?? '';
+  // Without a node IP of this family kube-proxy assumes the loopback address (detectNodeIPs).
+  const nodeIP = ipsOfFamily(s.nodeIPs, family)[0] ?? (family === 'IPv6' ? '::1' : '127.0.0.1');
 
   const servicePorts: ServicePort[] = [];
   const services = sortedBy(cluster.services, (x) => `${x.namespace}/${x.name}`);

@@ -20,7 +20,7 @@ export function resolveSettings(flags: Partial<NodeSettings>, configs: readonly 
   const nodeName = flags.nodeName ?? fromConfigs.nodeName ?? (nodes.length === 1 ? nodes[0].name : '');
   const node = nodes.find((n) => n.name === nodeName);
   if (!nodeName) diagnostics.push(diag('KPC032', 'no node name is set (--hostname-override, or a single Node object in the input): no endpoint counts as local to this node', { file: '<settings>' }));
-  const fromNode: Partial<NodeSettings> = node ? { nodeLabels: node.labels, podCIDRs: node.podCIDRs, ...(node.internalIPs.length ? { nodeIPs: node.internalIPs } : {}) } : {};
+  const fromNode: Partial<NodeSettings> = node ? { nodeLabels: node.labels, podCIDRs: node.podCIDRs, ...(node.hostIPs.length ? { nodeIPs: node.hostIPs } : {}) } : {};
   const settings: NodeSettings = { ...DEFAULT_SETTINGS, ...fromNode, ...fromConfigs, ...flags, nodeName };
   return { settings, diagnostics };
 }

@@ -17,9 +17,14 @@ export interface HintTarget {
 
 type Hints = 'zoneHints' | 'nodeHints';
 
-/** Hint-based topology applies only when every ready endpoint has hints of that kind and one names us. */
+/**
+ * Hint-based topology applies only when every ready endpoint has hints of that kind and one names
+ * us. An empty node name means node hints are off (their gate is). An empty zone (a node without
+ * a zone label) is no exception: kube-proxy 1.33 only logs it, so a zone hint "" (which the API
+ * server allows) matches it.
+ */
 function hintsApply(endpoints: readonly Endpoint[], hints: Hints, name: string): boolean {
-  if (name === '') return false;
+  if (hints === 'nodeHints' && name === '') return false;
   let named = false;
   for (const e of endpoints) {
     if (!e.ready) continue;

@@ -33,6 +33,13 @@ describe('categorizeEndpoints with topology hints', () => {
     expect(ips(categorizeEndpoints(hinted, true, false, gateOff).clusterEndpoints)).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 
+  it('a node without a zone label matches a zone hint "" (kube-proxy 1.33 has no early exit for it); without such a hint, no topology', () => {
+    const empty = [ep('10.0.0.1', { zoneHints: [''] }), ep('10.0.0.2', { zoneHints: ['zone-b'] })];
+    expect(ips(categorizeEndpoints(empty, true, false, { zone: '', node: '' }).clusterEndpoints)).toEqual(['10.0.0.1']);
+    const named = [ep('10.0.0.1', { zoneHints: ['zone-a'] }), ep('10.0.0.2', { zoneHints: ['zone-b'] })];
+    expect(ips(categorizeEndpoints(named, true, false, { zone: '', node: '' }).clusterEndpoints)).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
   it('node hints that name only other nodes fall back to zone hints', () => {
     const others = hinted.map((e, i) => ({ ...e, nodeHints: [`node-${'xyz'[i]}`] }));
     expect(ips(categorizeEndpoints(others, true, false, at).clusterEndpoints)).toEqual(['10.0.0.1', '10.0.0.2']);

@@ -1,5 +1,6 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RawObject } from '../input/rawObject.js';
+import { conflictingEndpoints } from './conflictingEndpoints.js';
 import { decodeEndpointSlice } from './decodeEndpointSlice.js';
 import { decodeNode } from './decodeNode.js';
 import { decodeService, objectLabel } from './decodeService.js';
@@ -186,6 +187,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     }
   }
   unclaimedSlices(services, refused, slices, sliceRaws, diagnostics);
+  diagnostics.push(...conflictingEndpoints(slices, sliceRaws));
   for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));
   // A headless Service's slices carry the headless label; the Service makes no rules either way,
   // so skipping them is nothing to mention.

@@ -20,9 +20,17 @@ export function resolveNodePortIPs(s: NodeSettings, family: Family): NodePortAdd
   const diagnostics: Diagnostic[] = [];
   let texts = [...s.nodePortAddresses];
   if (texts.length === 1 && texts[0] === 'primary') {
-    texts = s.nodeIPs.map((t) => (t.includes(':') ? `${t}/128` : `${t}/32`));
-    if (!texts.some((t) => t.includes(':') === (family === 'IPv6')))
-      diagnostics.push(diag('KPC032', `--nodeport-addresses primary needs an ${family} node IP (--node-ip); node ports then match every local address`, { file: '<settings>' }));
+    // kube-proxy takes its node IP of each family, leaving out a loopback one (what it assumes
+    // when it finds none): with no address of a family, that family's node ports match everywhere.
+    texts = [];
+    for (const fam of ['IPv4', 'IPv6'] as const) {
+      const ip = s.nodeIPs.map((t) => parseIp(t)).find((x) => x !== undefined && familyOf(x) === fam);
+      if (ip && !isLoopback(ip)) texts.push(`${formatIp(ip)}/${fam === 'IPv4' ? 32 : 128}`);
+      else if (fam === family) {
+        const why = ip ? `the ${family} node IP ${formatIp(ip)} is a loopback address, which kube-proxy leaves out` : `there is no ${family} node IP (--node-ip, or a Node object's addresses)`;
+        diagnostics.push(diag('KPC032', `--nodeport-addresses primary: ${why}; node ports then match every local address`, { file: '<settings>' }));
+      }
+    }
   }
   const cidrs = texts.map((t) => parseCidr(t)).filter((c) => c !== undefined && familyOf(c.ip) === family);
   if (cidrs.length === 0) return { matchAll: true, containsIPv4Loopback: true, ips: [], diagnostics };

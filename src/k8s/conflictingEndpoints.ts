@@ -1,6 +1,6 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RawObject } from '../input/rawObject.js';
-import { familyOf, formatIp, joinHostPort, parseIp } from '../util/ip.js';
+import { familyOf, formatIp, isCanonicalIPv4, joinHostPort, parseIp } from '../util/ip.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
 
 /*
@@ -63,8 +63,9 @@ export function conflictingEndpoints(slices: readonly EndpointSlice[], raws: rea
     else groups.set(key, [i]);
   });
   const out: Diagnostic[] = [];
+  const scratch = new Map<string, number>();
   for (const group of groups.values()) {
-    if (group.length < 2) continue;
+    if (group.length < 2 || !sharesAnAddress(slices, group, scratch)) continue;
     group.sort((a, b) => (slices[a].name < slices[b].name ? -1 : slices[a].name > slices[b].name ? 1 : 0));
     for (const clashes of groupClashes(group.map((i) => slices[i])).values()) {
       const first = clashes[0];
@@ -83,6 +84,32 @@ export function conflictingEndpoints(slices: readonly EndpointSlice[], raws: rea
   return out;
 }
 
+/** An endpoint address in its canonical text (undefined when it is none of the slice's family). */
+function canonicalAddress(text: string, family: 'IPv4' | 'IPv6'): string | undefined {
+  if (family === 'IPv4' && isCanonicalIPv4(text)) return text;
+  const ip = parseIp(text);
+  return ip && familyOf(ip) === family ? formatIp(ip) : undefined;
+}
+
+/**
+ * Whether two of the slices hold one address: a quick look before the thorough one, as a Service
+ * split over many slices (one per hundred endpoints) nearly never has any.
+ */
+function sharesAnAddress(slices: readonly EndpointSlice[], group: readonly number[], sliceOf: Map<string, number>): boolean {
+  sliceOf.clear();
+  for (const k of group) {
+    const family = slices[k].addressType === 'IPv6' ? 'IPv6' : 'IPv4';
+    for (const e of slices[k].endpoints) {
+      const a = e.addresses.length ? canonicalAddress(e.addresses[0], family) : undefined;
+      if (a === undefined) continue;
+      const seen = sliceOf.get(a);
+      if (seen === undefined) sliceOf.set(a, k);
+      else if (seen !== k) return true;
+    }
+  }
+  return false;
+}
+
 /** The clashes among one Service's slices (of one address type, in name order), per `kept|other` slice pair. */
 function groupClashes(slices: readonly EndpointSlice[]): Map<string, Clash[]> {
   // Copies per port (name, protocol, number) and canonical address, in slice then endpoint order.
@@ -93,9 +120,9 @@ function groupClashes(slices: readonly EndpointSlice[]): Map<string, Clash[]> {
       const number = port.port;
       if (number === null || number === 0) continue;
       s.endpoints.forEach((endpoint, index) => {
-        const ip = endpoint.addresses.length ? parseIp(endpoint.addresses[0]) : undefined;
-        if (!ip || familyOf(ip) !== family) return;
-        const hostPort = joinHostPort(formatIp(ip), number);
+        const ip = endpoint.addresses.length ? canonicalAddress(endpoint.addresses[0], family) : undefined;
+        if (ip === undefined) return;
+        const hostPort = joinHostPort(ip, number);
         const key = `${port.name}|${port.protocol}|${hostPort}`;
         const known = copies.get(key);
         if (known) known.list.push({ slice, index, endpoint });

@@ -60,6 +60,19 @@ describe('kproxy-compile churn', () => {
     expect((JSON.parse(run.stdout) as { steps: Step[] }).steps).toEqual(fromFile);
   });
 
+  it('a state read from standard input is named <stdin> in the report, as in diagnostics', async () => {
+    const seq = join(FIXTURES_DIR, 'sequences', 'sync-repeated');
+    const fs = await import('node:fs');
+    const args = fs.readFileSync(join(seq, 'args'), 'utf8').split('\n').filter(Boolean);
+    const manifests = (step: string) => fs.readdirSync(join(seq, step)).filter((f) => f.endsWith('.yaml')).map((f) => fs.readFileSync(join(seq, step, f), 'utf8')).join('\n---\n');
+    const run = await runCli(['churn', '-', join(seq, 'step-01'), ...args], { stdin: manifests('step-00') });
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[0]).toMatch(/^start: <stdin> \(\d+ payload lines\)$/);
+    const json = await runCli(['churn', join(seq, 'step-00'), '-', ...args, '--output', 'json'], { stdin: manifests('step-01') });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { steps: Step[] }).steps.map((s) => s.name)).toEqual(['<stdin>']);
+  });
+
   it('STATE... (paths in order) reports the same figures as the diff of each pair', async () => {
     const seq = join(FIXTURES_DIR, 'sequences', 'sync-repeated');
     const args = (await import('node:fs')).readFileSync(join(seq, 'args'), 'utf8').split('\n').filter(Boolean);

@@ -12,6 +12,7 @@ import { loadNodeView } from './loadNodeView.js';
 import { ioReason } from '../util/ioReason.js';
 import { readWhole } from '../util/readWhole.js';
 import { isPlainFile } from './inputReads.js';
+import { shownName } from './sideInput.js';
 
 /**
  * The most states one timeline may expand to. Each is compiled whole, so a rollout of n endpoints
@@ -92,7 +93,7 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
       const view = await loadNodeView({ paths: [p], ...options }, host);
       diagnostics.push(...view.diagnostics);
       if (errors() || !view.model) return { diagnostics };
-      states.push({ name: p, compiled: compileState(view.model) });
+      states.push({ name: shownName(p), compiled: compileState(view.model) });
     }
   }
   // Warnings repeat for every state of a timeline; report each once.

@@ -198,8 +198,12 @@ function jsonErrorLine(text: string, e: unknown): number | undefined {
   return m ? lineAt(text, Number(m[1])) : undefined;
 }
 
-/** Where js-yaml stopped and why, in one line. */
+/**
+ * Where js-yaml stopped and why, in one line. Only js-yaml's own exception says something about
+ * the text: anything else thrown while loading is a fault here, and goes on up as one.
+ */
 function yamlError(e: unknown): { reason: string; line?: number; position?: number } {
+  if (!(e instanceof yaml().YAMLException)) throw e;
   const err = e as YAMLException;
   return { reason: (err.reason || err.message).replace(/\s+/g, ' '), line: err.mark ? err.mark.line + 1 : undefined, position: err.mark?.position };
 }

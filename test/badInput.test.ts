@@ -197,6 +197,29 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     expect(run.stdout).toContain(':KUBE-SERVICES - [0:0]');
   });
 
+  it('kproxy-compile in.yaml (a key written three times: a warning for each repetition, the last value used)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'warn-'));
+    writeFileSync(join(caseDir, 'in.yaml'), svc(GOOD_SPEC, 'name: a\n  namespace: shop\n  name: b\n  name: web'));
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual([6, 7].map((n) => `in.yaml:${n}: warning KPC007: key "name" appears a second time in its mapping: the last value is used, as kubectl reads it`));
+    expect(run.stdout).toContain('shop/web:http');
+  });
+
+  it('kproxy-compile in.yaml (thirty repeated keys: twenty named, then one line for the rest)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'warn-'));
+    const labels = Array.from({ length: 30 }, (_, i) => `    k${i}: a\n    k${i}: b`).join('\n');
+    writeFileSync(join(caseDir, 'in.yaml'), svc(GOOD_SPEC, `name: web\n  namespace: shop\n  labels:\n${labels}`));
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(21);
+    // Label k<i> is written on lines 7 + 2i and 8 + 2i; the repetition is the second.
+    expect(lines[0]).toBe('in.yaml:8: warning KPC007: key "k0" appears a second time in its mapping: the last value is used, as kubectl reads it');
+    expect(lines[19]).toBe('in.yaml:46: warning KPC007: key "k19" appears a second time in its mapping: the last value is used, as kubectl reads it');
+    expect(lines[20]).toBe('in.yaml:48: warning KPC007: key "k20" and maybe more keys appear a second time in their mappings (only the first 20 are named): the last value of each is used, as kubectl reads it');
+  });
+
   it('kproxy-compile in.yaml (a slice without a service-name label is a warning at its metadata line)', async () => {
     const caseDir = mkdtempSync(join(dir, 'warn-'));
     writeFileSync(join(caseDir, 'in.yaml'), 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-abc\n  namespace: shop\naddressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\n');

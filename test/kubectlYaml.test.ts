@@ -88,7 +88,7 @@ describe('YAML read as kubectl reads it (the real kubectl as the reference)', ()
     expect(ours(file)).toEqual({ values: [reference], diagnostics: [] });
   });
 
-  it('a key written twice in a mapping: the last value, as kubectl keeps it, with a warning naming the first repetition', async () => {
+  it('a key written twice in a mapping: the last value, as kubectl keeps it, with a warning naming each repetition', async () => {
     const file = join(dir, 'repeated.yaml');
     writeFileSync(file, [
       'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: first', '  namespace: t', '  name: second',
@@ -99,7 +99,11 @@ describe('YAML read as kubectl reads it (the real kubectl as the reference)', ()
     const mine = ours(file);
     expect(mine.values).toEqual([reference]);
     expect(mine.diagnostics.map((d) => `${d.line}: ${d.severity} ${d.code}: ${d.message}`)).toEqual([
+      // The repetitions: metadata.name (line 6), data.a in a flow mapping (7), nested.x quoted (10), k in a list item (13).
       '6: warning KPC007: key "name" appears a second time in its mapping: the last value is used, as kubectl reads it',
+      '7: warning KPC007: key "a" appears a second time in its mapping: the last value is used, as kubectl reads it',
+      '10: warning KPC007: key "x" appears a second time in its mapping: the last value is used, as kubectl reads it',
+      '13: warning KPC007: key "k" appears a second time in its mapping: the last value is used, as kubectl reads it',
     ]);
   });
 

@@ -215,11 +215,9 @@ function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unkno
     const { reason, line, position } = yamlError(e);
     if (reason === 'duplicated mapping key') {
       // kubectl (go-yaml v2) keeps the last value of a repeated key, and so does the API object it
-      // creates; read the text that way, and say where the first repetition is.
+      // creates; read the text that way, and say where each repetition is.
       const docs = parseYamlLastKeyWins(text, file, diagnostics);
-      const key = position === undefined ? undefined : repeatedKey(text, position);
-      const what = key === undefined ? 'a mapping key' : `key ${JSON.stringify(key)}`;
-      if (docs) diagnostics.push(diag('KPC007', `${what} appears a second time in its mapping: the last value is used, as kubectl reads it`, { file, line }));
+      if (docs) for (const r of repeatedKeys(text, line, position)) diagnostics.push(diag('KPC007', r.message, { file, line: r.line }));
       return docs ?? [];
     }
     diagnostics.push(diag('KPC002', `invalid YAML: ${reason}`, { file, line }));
@@ -227,10 +225,45 @@ function parseYaml(text: string, file: string, diagnostics: Diagnostic[]): unkno
   }
 }
 
-/** The key written at `position` (where js-yaml reports a repeated key), when it is a simple one. */
-function repeatedKey(text: string, position: number): string | undefined {
+/** The key written at `position` (where js-yaml reports a repeated key) and where its text ends, when it is a simple one. */
+function repeatedKey(text: string, position: number): { key: string; end: number } | undefined {
   const m = /^(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s:,?{}[\]"'#][^:,{}\n]*?))[ \t]*:/.exec(text.slice(position, position + 300));
-  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+  if (!m) return undefined;
+  if (m[1] !== undefined) return { key: m[1], end: position + 1 + m[1].length };
+  if (m[2] !== undefined) return { key: m[2], end: position + 1 + m[2].length };
+  return { key: m[3], end: position + m[3].length };
+}
+
+/** At most this many repeated keys are named one by one. */
+const REPEATS_NAMED = 20;
+
+/**
+ * Every repeated key of a text js-yaml refused for one at `line`/`position`: each found is given a
+ * name of its own in a copy of the text (no line moves), which is then read again for the next.
+ */
+function repeatedKeys(text: string, line: number | undefined, position: number | undefined): { line?: number; message: string }[] {
+  const out: { line?: number; message: string }[] = [];
+  let probe = text;
+  for (let n = 0; ; n++) {
+    const found = position === undefined ? undefined : repeatedKey(probe, position);
+    const what = found === undefined ? 'a mapping key' : `key ${JSON.stringify(found.key)}`;
+    if (n === REPEATS_NAMED) {
+      out.push({ line, message: `${what} and maybe more keys appear a second time in their mappings (only the first ${REPEATS_NAMED} are named): the last value of each is used, as kubectl reads it` });
+      return out;
+    }
+    out.push({ line, message: `${what} appears a second time in its mapping: the last value is used, as kubectl reads it` });
+    // A key that cannot be renamed in place (a complex one) ends the search.
+    if (found === undefined) return out;
+    probe = `${probe.slice(0, found.end)}\u2063${n}${probe.slice(found.end)}`;
+    try {
+      yaml().loadAll(probe, undefined, { json: false, schema: kubeYamlSchema() });
+      return out;
+    } catch (e) {
+      const next = yamlError(e);
+      if (next.reason !== 'duplicated mapping key') return out;
+      ({ line, position } = next);
+    }
+  }
 }
 
 function parseYamlLastKeyWins(text: string, file: string, diagnostics: Diagnostic[]): unknown[] | undefined {

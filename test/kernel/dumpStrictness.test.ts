@@ -15,8 +15,11 @@ import { parseIptables } from '../../src/backends/iptables/parseIptables.js';
 const save = readFileSync(join(FIXTURES_DIR, 'demo', 'expected', 'save.txt'), 'utf8');
 const rule = save.split('\n').find((l) => l.startsWith('-A KUBE-SERVICES ') && l.includes(' -p tcp '))!;
 
-/** The demo's save view with one edit; `edit` gets the text and returns the edited text. */
-const CASES: readonly { name: string; edit: (text: string) => string }[] = [
+/**
+ * The demo's save view with one edit; `edit` gets the text and returns the edited text. `load`:
+ * only a real load (not --test, which does not look chains up) shows the refusal.
+ */
+const CASES: readonly { name: string; edit: (text: string) => string; load?: true }[] = [
   { name: 'a rule with two -p', edit: (t) => t.replace(rule, rule.replace(' -p tcp ', ' -p tcp -p udp ')) },
   { name: 'a rule with two -j', edit: (t) => t.replace(rule, `${rule} -j DROP`) },
   { name: 'a --dport without its value', edit: (t) => t.replace(rule, `${rule} --dport`) },
@@ -25,14 +28,18 @@ const CASES: readonly { name: string; edit: (text: string) => string }[] = [
   { name: 'a rule in a chain named with 29 characters', edit: (t) => t.replace(`${rule}\n`, `${rule}\n-A KUBE-AAAAAAAAAAAAAAAAAAAAAAAA -j RETURN\n`) },
   { name: 'a probability above 1', edit: (t) => t.replace(/--probability 0\.\d+/, '--probability 2.5') },
   { name: 'a destination that is no address', edit: (t) => t.replace(/ -d (\d+\.\d+\.\d+)\.\d+\/32 /, ' -d $1.300/32 ') },
+  { name: 'a rule in a chain the table never declares', edit: (t) => t.replace(`${rule}\n`, `${rule}\n-A KUBE-NOT-DECLARED -j RETURN\n`), load: true },
+  { name: 'a rule in a chain declared only after it', edit: (t) => t.replace(`${rule}\n`, `${rule}\n-A KUBE-LATE -j RETURN\n`).replace('COMMIT\n*nat', ':KUBE-LATE - [0:0]\nCOMMIT\n*nat'), load: true },
+  { name: 'a NUL byte inside a chain name', edit: (t) => t.replace(rule, rule.replace('-A KUBE-SERVICES ', '-A KUBE-SERV\0ICES ')), load: true },
+  { name: 'a chain deleted without being declared', edit: (t) => t.replace(`${rule}\n`, `${rule}\n-X KUBE-NOT-DECLARED\n`), load: true },
 ];
 
 /** The line iptables-restore --test names for `text` in a fresh namespace, or 0 when it loads. */
-async function refusedAt(text: string): Promise<number> {
+async function refusedAt(text: string, load = false): Promise<number> {
   return withNamespace('strict', (ns) => {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-restore', '--test'], { input: text, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-restore', ...(load ? [] : ['--test'])], { input: text, encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) return 0;
-    const m = /Error occurred at line: (\d+)/.exec(r.stderr);
+    const m = /Error occurred at line: (\d+)/.exec(r.stderr) ?? /line (\d+) failed/.exec(r.stderr);
     if (!m) throw new Error(`iptables-restore failed without naming a line: ${r.stderr}`);
     return Number(m[1]);
   });
@@ -48,7 +55,7 @@ await describeDataplane('dump lines the real iptables-restore refuses', () => {
     it(`${c.name}: iptables-restore refuses it, and the reader reports KPC050 at the same line`, async () => {
       const text = c.edit(save);
       expect(text).not.toBe(save);
-      const line = await refusedAt(text);
+      const line = await refusedAt(text, c.load);
       expect(line).toBeGreaterThan(0);
       const { dump, diagnostics } = parseIptables(text, 'dump.txt');
       expect(dump).toBeUndefined();

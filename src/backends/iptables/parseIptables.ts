@@ -204,6 +204,14 @@ export function parseRuleLine(line: string, file: string, lineNumber: number, di
 
 /** The tables iptables has. */
 const TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+/** Each table's built-in chains: they always exist, declared in the text or not. */
+const BUILT_IN_CHAINS: Readonly<Record<string, readonly string[]>> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  raw: ['PREROUTING', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
 /** iptables keeps chain names under 29 characters (XT_EXTENSION_MAXNAMELEN, with its NUL). */
 const MAX_CHAIN_NAME = 28;
 
@@ -228,7 +236,15 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
   const tables: DumpTable[] = [];
   const raw: RawChains = new Map();
   let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
+  // The chains the current table can name so far: its built-in ones and those declared above.
+  let known = new Set<string>();
   const lines = text.split('\n');
+  /** Whether `chain` can be used at line `idx` (iptables-restore refuses a line naming a chain not made yet). */
+  const declared = (chain: string, idx: number, verb: 'appends to' | 'deletes'): boolean => {
+    if (known.has(chain)) return true;
+    diagnostics.push(diag('KPC050', `${verb} chain ${JSON.stringify(chain)}, which table ${current!.name} has not declared before this line (a ':${chain} ...' line): iptables-restore refuses it`, { file, line: idx + 1 }));
+    return false;
+  };
   // Lines outside any table come in runs (a manifest read as a dump is one long run): one
   // diagnostic per run, at its first line, saying how far the run goes.
   let stray: { first: number; text: string; last: number; count: number } | undefined;
@@ -250,6 +266,7 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
       const name = line.slice(1);
       if (!TABLES.has(name)) diagnostics.push(diag('KPC050', `table name ${JSON.stringify(name.slice(0, 40))} is not one iptables has (${[...TABLES].join(', ')})`, { file, line: idx + 1 }));
       current = { name, chains: [], rules: [], deleted: [] };
+      known = new Set(BUILT_IN_CHAINS[name] ?? []);
       return;
     }
     if (!current) {
@@ -262,11 +279,15 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
       const long = m && chainNameProblem(m[1]);
       if (!m) diagnostics.push(diag('KPC050', `malformed chain line ${JSON.stringify(line)}`, { file, line: idx + 1 }));
       else if (long) diagnostics.push(diag('KPC050', long, { file, line: idx + 1 }));
-      else current.chains.push({ name: m[1], policy: m[2] });
+      else {
+        current.chains.push({ name: m[1], policy: m[2] });
+        known.add(m[1]);
+      }
       return;
     }
     if (opts.defer || opts.skip) {
       const chain = appendChain(line);
+      if (chain !== undefined && !declared(chain, idx, 'appends to')) return;
       if (chain !== undefined && opts.skip?.(current.name, chain)) return;
       if (chain !== undefined && opts.defer?.(current.name, chain)) {
         let table = raw.get(current.name);
@@ -280,8 +301,9 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
     }
     const r = parseRuleLine(line, file, idx + 1, diagnostics);
     if (r === undefined) return;
-    if ('deleted' in r) current.deleted.push(r.deleted);
-    else current.rules.push(r);
+    if ('deleted' in r) {
+      if (declared(r.deleted, idx, 'deletes')) current.deleted.push(r.deleted);
+    } else if (declared(r.chain, idx, 'appends to')) current.rules.push(r);
   }
   if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: lines.length }));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };

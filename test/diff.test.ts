@@ -332,7 +332,7 @@ describe('kproxy-compile diff MANIFESTS DUMP (agreeing per-service chains set as
     expect(save).toContain('\u00e9');
     const compare = (text: string) => {
       const r = setAsideAgreeing(text, odd, {})!;
-      return diffAnnotated(r.reference, stateFromDumpText(r.text, 'dump.txt', {}, r.reference).state!).changes.length;
+      return diffAnnotated(r.reference, stateFromDumpText(r.text, 'dump.txt', {}, r.reference, r.aside).state!).changes.length;
     };
     expect(compare(save)).toBe(0);
     // Misread only in the per-service chains (entry rules carry the name too, and are always parsed).

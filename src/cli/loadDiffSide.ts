@@ -79,7 +79,7 @@ export async function loadSide(req: SideRequest, reads: InputReads, against?: No
       const opts = { allChains: req.allChains };
       const remainder = setAsideAgreeing(text, against, opts);
       if (remainder) {
-        const read = stateFromDumpText(remainder.text, shownName(req.path), opts, remainder.reference);
+        const read = stateFromDumpText(remainder.text, shownName(req.path), opts, remainder.reference, remainder.aside);
         // Problems are located in the whole dump: reading it whole reports them.
         if (read.state && read.diagnostics.length === 0) return { side: { state: read.state }, diagnostics, reference: remainder.reference };
       }

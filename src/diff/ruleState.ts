@@ -178,9 +178,11 @@ function sameLines(lines: readonly string[], ref: ChainState): boolean {
  * state. A dump whose set-aside lines have problems, or with a table twice, is read the plain way,
  * so diagnostics come out exactly as stateFromDump's caller would report them.
  */
-export function stateFromDumpText(text: string, file: string, opts: StateOptions, reference: RuleState): { state?: RuleState; diagnostics: Diagnostic[] } {
+export function stateFromDumpText(text: string, file: string, opts: StateOptions, reference: RuleState, aside?: ReadonlySet<string>): { state?: RuleState; diagnostics: Diagnostic[] } {
+  // Chains set aside from the text (see setAsideAgreeing) were declared in the dump they came from.
+  const declared = aside && ((table: string, chain: string) => table === 'nat' && aside.has(chain));
   const plain = () => {
-    const full = parseIptables(text, file, { skip: chainsLeftOut(opts) });
+    const full = parseIptables(text, file, { skip: chainsLeftOut(opts), declared });
     return full.dump ? { state: stateFromDump(full.dump, reference.family, opts), diagnostics: full.diagnostics } : { diagnostics: full.diagnostics };
   };
   // The reference's chains by table and name, each with its key in reference.chains.
@@ -197,7 +199,7 @@ export function stateFromDumpText(text: string, file: string, opts: StateOptions
     if (table !== lastTable) { lastTable = table; lastRefs = known.get(table); }
     return lastRefs?.has(chain) === true;
   };
-  const parsed = parseIptables(text, file, { defer, skip: chainsLeftOut(opts) });
+  const parsed = parseIptables(text, file, { defer, skip: chainsLeftOut(opts), declared });
   // With errors, the plain read reports them all, in line order.
   if (!parsed.dump || !parsed.raw) return plain();
   const names = parsed.dump.tables.map((t) => t.name);

@@ -10,6 +10,8 @@ export interface Remainder {
   readonly text: string;
   /** The compiled state without those chains. */
   readonly reference: RuleState;
+  /** The nat chains set aside: declared in the dump, though `text` no longer declares them. */
+  readonly aside: ReadonlySet<string>;
 }
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
@@ -118,8 +120,10 @@ export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions)
     if (end - start >= CUT_LENGTH) packable = false;
     cuts.push(start * CUT_LENGTH + (end - start));
   };
-  for (const o of own.values()) {
+  const aside = new Set<string>();
+  for (const [name, o] of own) {
     if (differs.has(o.port)) continue;
+    aside.add(name);
     const nl = text.indexOf('\n', o.decl);
     cutOut(o.decl, nl < 0 ? text.length : nl + 1);
     if (o.runs) cutOut(o.start, o.end);
@@ -136,5 +140,5 @@ export function setAsideAgreeing(text: string, m: NodeModel, opts: StateOptions)
   }
   pieces.push(text.slice(from));
   const reference = stateFromRuleset(lowerIptables(m, (sp) => asidePorts.has(sp), 'none'), opts);
-  return { text: pieces.join(''), reference };
+  return { text: pieces.join(''), reference, aside };
 }

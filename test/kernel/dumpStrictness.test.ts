@@ -51,6 +51,22 @@ await describeDataplane('dump lines the real iptables-restore refuses', () => {
     expect(parseIptables(save, 'save.txt').diagnostics).toEqual([]);
   });
 
+  it('a jump to a chain the table never declares: iptables-restore refuses the table (at its COMMIT), the reader the jump\'s line', async () => {
+    const text = save.replace(`${rule}\n`, `${rule}\n-A KUBE-SERVICES -j KUBE-NOT-DECLARED\n`);
+    const at = text.split('\n').indexOf('-A KUBE-SERVICES -j KUBE-NOT-DECLARED') + 1;
+    const commit = text.split('\n').findIndex((l, i) => i >= at && l === 'COMMIT') + 1;
+    expect(await refusedAt(text, true)).toBe(commit);
+    const { dump, diagnostics } = parseIptables(text, 'dump.txt');
+    expect(dump).toBeUndefined();
+    expect(diagnostics.map((d) => `${d.code}@${d.line}: ${d.message}`)).toEqual([`KPC050@${at}: jumps to chain "KUBE-NOT-DECLARED", which table filter has not declared before this line (a ':KUBE-NOT-DECLARED ...' line): iptables-restore refuses it`]);
+  });
+
+  it('a jump to a target extension (no chain of that name) is no such problem', async () => {
+    const text = save.replace(`${rule}\n`, `${rule}\n-A KUBE-SERVICES -p tcp -m tcp --dport 9 -j TCPMSS --clamp-mss-to-pmtu\n-A KUBE-SERVICES -j NFLOG\n`);
+    expect(await refusedAt(text, true)).toBe(0);
+    expect(parseIptables(text, 'dump.txt').diagnostics).toEqual([]);
+  });
+
   for (const c of CASES) {
     it(`${c.name}: iptables-restore refuses it, and the reader reports KPC050 at the same line`, async () => {
       const text = c.edit(save);

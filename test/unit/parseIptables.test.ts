@@ -20,7 +20,7 @@ describe('parseIptables round trip: render(parse(x)) == x', () => {
   }
 
   it('reads the IPVS-mode spelling of a bare protocol (-p tcp without -m tcp)', () => {
-    const text = '*nat\n:KUBE-NODE-PORT - [0:0]\n-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ\nCOMMIT\n';
+    const text = '*nat\n:KUBE-MARK-MASQ - [0:0]\n:KUBE-NODE-PORT - [0:0]\n-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ\nCOMMIT\n';
     const { dump } = parseIptables(text, 'x');
     expect(renderDump(dump!, 'restore', 'IPv4')).toBe(text);
   });
@@ -44,8 +44,10 @@ describe('parseIptables round trip: render(parse(x)) == x', () => {
 });
 
 describe('parseIptables keeps a rule it cannot spell back exactly as its text', () => {
+  // X holds the rule; KUBE-SEP-A is a chain rules jump to (a jump needs its chain declared above it).
+  const CHAINS = ':X - [0:0]\n:KUBE-SEP-A - [0:0]\n';
   const read = (rule: string) => {
-    const { dump, diagnostics } = parseIptables(`*filter\n:X - [0:0]\n${rule}\nCOMMIT\n`, 'dump.txt');
+    const { dump, diagnostics } = parseIptables(`*filter\n${CHAINS}${rule}\nCOMMIT\n`, 'dump.txt');
     expect(diagnostics).toEqual([]);
     return dump!.tables[0].rules[0];
   };
@@ -76,8 +78,8 @@ describe('parseIptables keeps a rule it cannot spell back exactly as its text', 
   ])('%s', (rule, text) => {
     const r = read(rule);
     expect(r.opaque).toBe(text);
-    const { dump } = parseIptables(`*filter\n:X - [0:0]\n${rule}\nCOMMIT\n`, 'dump.txt');
-    expect(renderDump(dump!, 'save', 'IPv4')).toBe(`*filter\n:X - [0:0]\n-A X ${text}\nCOMMIT\n`);
+    const { dump } = parseIptables(`*filter\n${CHAINS}${rule}\nCOMMIT\n`, 'dump.txt');
+    expect(renderDump(dump!, 'save', 'IPv4')).toBe(`*filter\n${CHAINS}-A X ${text}\nCOMMIT\n`);
   });
 
   it.each([

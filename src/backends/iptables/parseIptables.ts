@@ -174,6 +174,8 @@ export interface ParseOptions {
   readonly defer?: (table: string, chain: string) => boolean;
   /** Chains whose `-A` lines are not read at all (chains a comparison leaves out). */
   readonly skip?: (table: string, chain: string) => boolean;
+  /** Chains to take as declared though the text does not declare them (its declarations were cut out). */
+  readonly declared?: (table: string, chain: string) => boolean;
 }
 
 /**
@@ -219,6 +221,16 @@ function chainNameProblem(name: string): string | undefined {
   return name.length > MAX_CHAIN_NAME ? `chain name ${JSON.stringify(name.slice(0, 40))}${name.length > 40 ? '…' : ''} is too long: iptables takes at most ${MAX_CHAIN_NAME} characters` : undefined;
 }
 
+/**
+ * The chain a rule line ends by jumping to (`… -j CHAIN`, nothing after), when that is a user
+ * chain: a target extension's name (DNAT, MARK, TPROXY, NFQUEUE…) is upper case without a `-`,
+ * while every chain kube-proxy makes has one.
+ */
+function userChainJump(line: string): string | undefined {
+  const m = / -j ([^\s"]+)$/.exec(line);
+  return m && /[-a-z]/.test(m[1]) ? m[1] : undefined;
+}
+
 /** The chain of a plain `-A CHAIN …` line, without tokenizing it; undefined for anything else. */
 function appendChain(line: string): string | undefined {
   if (!line.startsWith('-A ')) return undefined;
@@ -237,13 +249,18 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
   const raw: RawChains = new Map();
   let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
   // The chains the current table can name so far: its built-in ones and those declared above.
-  let known = new Set<string>();
+  let known: Set<string> | undefined = new Set<string>();
   const lines = text.split('\n');
   /** Whether `chain` can be used at line `idx` (iptables-restore refuses a line naming a chain not made yet). */
-  const declared = (chain: string, idx: number, verb: 'appends to' | 'deletes'): boolean => {
-    if (known.has(chain)) return true;
+  const declared = (chain: string, idx: number, verb: 'appends to' | 'deletes' | 'jumps to'): boolean => {
+    if (!known || known.has(chain) || opts.declared?.(current!.name, chain)) return true;
     diagnostics.push(diag('KPC050', `${verb} chain ${JSON.stringify(chain)}, which table ${current!.name} has not declared before this line (a ':${chain} ...' line): iptables-restore refuses it`, { file, line: idx + 1 }));
     return false;
+  };
+  /** Whether a rule line's jump, if it ends in one to a user chain, names a chain made before it. */
+  const jumpDeclared = (line: string, idx: number): boolean => {
+    const to = userChainJump(line);
+    return to === undefined || declared(to, idx, 'jumps to');
   };
   // Lines outside any table come in runs (a manifest read as a dump is one long run): one
   // diagnostic per run, at its first line, saying how far the run goes.
@@ -266,7 +283,8 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
       const name = line.slice(1);
       if (!TABLES.has(name)) diagnostics.push(diag('KPC050', `table name ${JSON.stringify(name.slice(0, 40))} is not one iptables has (${[...TABLES].join(', ')})`, { file, line: idx + 1 }));
       current = { name, chains: [], rules: [], deleted: [] };
-      known = new Set(BUILT_IN_CHAINS[name] ?? []);
+      // A table iptables does not have is already the problem: its chains are not looked at.
+      known = Object.hasOwn(BUILT_IN_CHAINS, name) ? new Set(BUILT_IN_CHAINS[name]) : undefined;
       return;
     }
     if (!current) {
@@ -281,13 +299,13 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
       else if (long) diagnostics.push(diag('KPC050', long, { file, line: idx + 1 }));
       else {
         current.chains.push({ name: m[1], policy: m[2] });
-        known.add(m[1]);
+        known?.add(m[1]);
       }
       return;
     }
     if (opts.defer || opts.skip) {
       const chain = appendChain(line);
-      if (chain !== undefined && !declared(chain, idx, 'appends to')) return;
+      if (chain !== undefined && (!declared(chain, idx, 'appends to') || !jumpDeclared(line, idx))) return;
       if (chain !== undefined && opts.skip?.(current.name, chain)) return;
       if (chain !== undefined && opts.defer?.(current.name, chain)) {
         let table = raw.get(current.name);
@@ -303,7 +321,7 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
     if (r === undefined) return;
     if ('deleted' in r) {
       if (declared(r.deleted, idx, 'deletes')) current.deleted.push(r.deleted);
-    } else if (declared(r.chain, idx, 'appends to')) current.rules.push(r);
+    } else if (declared(r.chain, idx, 'appends to') && jumpDeclared(line, idx)) current.rules.push(r);
   }
   if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: lines.length }));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };

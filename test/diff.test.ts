@@ -133,6 +133,19 @@ describe("kproxy-compile diff --output restore-delta (kube-proxy's partial sync,
     const run = await runCli(['diff', step(7), step(9), ...seqArgs, '--output', 'restore-delta', '--full-sync']);
     expect(run.stdout).toBe(upstream(9));
   });
+  it('--defer-chain-cleanup below large-cluster mode changes nothing (kube-proxy cleans up on every sync), and says so', async () => {
+    // step-02 deletes two chains (upstream's payload has their -X lines).
+    expect(upstream(2)).toMatch(/^-X /m);
+    const run = await runCli(['diff', step(1), step(2), ...seqArgs, '--output', 'restore-delta', '--defer-chain-cleanup']);
+    expect(run.stdout).toBe(upstream(2));
+    // (step-02 keeps a slice of a deleted Service: its KPC030 comes first.)
+    expect(run.stderr).toMatch(/\n<flags>: warning KPC032: --defer-chain-cleanup changes nothing here: NEW has \d+ endpoints, and below large-cluster mode \(more than 1000\) kube-proxy deletes unused chains on every sync\n$/);
+  });
+  it('--defer-chain-cleanup needs --output restore-delta', async () => {
+    const run = await runCli(['diff', step(1), step(2), ...seqArgs, '--defer-chain-cleanup']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('<flags>: error KPC040: --defer-chain-cleanup shapes a restore-delta payload: it needs --output restore-delta, found --output text\n');
+  });
 });
 
 describe('changedServices (which services a partial sync rewrites)', () => {

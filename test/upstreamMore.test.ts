@@ -64,7 +64,7 @@ async function cli(args: readonly string[]): Promise<string> {
 /** A full sync's payload (what kube-proxy's first sync writes). */
 const fullSync = (state: string, flags: readonly string[]) => cli([state, ...flags, '--format', 'restore']);
 /** The partial sync's payload when kube-proxy's state goes from `from` to `to`. */
-const partialSync = (from: string, to: string, flags: readonly string[]) => cli(['diff', from, to, ...flags, '--output', 'restore-delta']);
+const partialSync = (from: string, to: string, flags: readonly string[], more: readonly string[] = []) => cli(['diff', from, to, ...flags, '--output', 'restore-delta', ...more]);
 /** forceSyncProxyRules(): a full resync of kube-proxy's current state. */
 const forcedSync = (state: string, flags: readonly string[]) => cli(['diff', state, state, ...flags, '--output', 'restore-delta', '--full-sync']);
 
@@ -132,11 +132,11 @@ function writeState(name: string, docs: readonly string[]): string {
 //   sync 7: forceSyncProxyRules().
 // Mapped as: fakeProxier({ masqueradeAll: true }); the state at each sync is a manifest file;
 // sync 1 -> --format restore; a partial sync -> diff PREVIOUS CURRENT --output restore-delta; a
-// forced sync -> diff CURRENT CURRENT --output restore-delta --full-sync. The CLI has no notion of
-// lastIPTablesCleanup or syncPeriod: its restore-delta for a removed service always holds the
-// `-X` lines, i.e. it assumes the cleanup is due. So sync 5 (cleanup not due) and sync 6 (cleanup
-// due, stale chains left over from sync 5) both map to the one transition state 3 -> state 4, and
-// each asserts what upstream asserts for its sync.
+// forced sync -> diff CURRENT CURRENT --output restore-delta --full-sync. The CLI keeps no clock:
+// a sync within the sync period of the last chain cleanup is asked for with
+// --defer-chain-cleanup, and without it the cleanup is due. Sync 5 (cleanup not due) is the
+// transition state 3 -> state 4 with the flag; sync 6 deletes the chains sync 5 left, which a
+// one-step CLI diff cannot carry over, so it is the same transition without the flag.
 // ---------------------------------------------------------------------------------------------
 function countEndpointsAndComments(iptablesData: string, matchEndpoint: string): { matched: string; numEndpoints: number; numComments: number } {
   let numEndpoints = 0;
@@ -208,7 +208,7 @@ describe('upstream TestSyncProxyRulesLargeClusterMode', () => {
   });
 
   it('sync 5 (partial, svc4 deleted, last cleanup just now): no endpoints written and no chain deleted', async () => {
-    const data = await partialSync(state[3], state[4], flags);
+    const data = await partialSync(state[3], state[4], flags, ['--defer-chain-cleanup']);
     const { matched, numEndpoints } = countEndpointsAndComments(data, '10.4.0.1');
     expect(matched).toBe('');
     expect(numEndpoints).toBe(0);

@@ -1,5 +1,6 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Rule } from '../ir/iptables.js';
+import { isLargeCluster, LARGE_CLUSTER_ENDPOINTS } from '../backends/iptables/lowerIptables.js';
 import { renderRestore } from '../backends/iptables/renderRestore.js';
 import { diffAnnotated } from '../diff/diffStates.js';
 import { nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
@@ -27,7 +28,9 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
     if (!(SIDE_FORMATS as readonly string[]).includes(f)) usage.push(diag('KPC040', `--${flag} must be one of ${SIDE_FORMATS.join(', ')}, found ${JSON.stringify(f)}`, { file: '<flags>' }));
     formats.push(f as SideFormat);
   }
-  if (opts.fullSync === true && output !== 'restore-delta') usage.push(diag('KPC040', `--full-sync shapes a restore-delta payload: it needs --output restore-delta, found --output ${output}`, { file: '<flags>' }));
+  for (const [flag, set] of [['full-sync', opts.fullSync], ['defer-chain-cleanup', opts.deferChainCleanup]] as const) {
+    if (set === true && output !== 'restore-delta') usage.push(diag('KPC040', `--${flag} shapes a restore-delta payload: it needs --output restore-delta, found --output ${output}`, { file: '<flags>' }));
+  }
   if (oldPath === '-' && newPath === '-') usage.push(diag('KPC040', 'only one side can be read from stdin', { file: '<flags>' }));
   else usage.push(...pathProblems([oldPath, newPath, ...configPath(common.options)]));
   if (report(io, usage)) return EXIT_USAGE;
@@ -59,8 +62,12 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
       return EXIT_USAGE;
     }
     const full = opts.fullSync === true;
+    const defer = opts.deferChainCleanup === true;
+    if (defer && !isLargeCluster(b.model)) {
+      report(io, [diag('KPC032', `--defer-chain-cleanup changes nothing here: NEW has ${b.model.totalEndpoints} endpoints, and below large-cluster mode (more than ${LARGE_CLUSTER_ENDPOINTS}) kube-proxy deletes unused chains on every sync`, { file: '<flags>' })]);
+    }
     const pair = lowerPair(a.model, b.model, 'delta', full);
-    io.stdout(renderRestore(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full, pair.changed)));
+    io.stdout(renderRestore(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full, pair.changed, defer)));
     // Exit as diff(1) does: 1 when the states differ.
     return pair.changed.size > 0 || nodeFingerprint(a.model) !== nodeFingerprint(b.model) ? EXIT_DIFFERENT : EXIT_OK;
   }

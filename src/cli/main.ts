@@ -52,6 +52,7 @@ function buildProgram(io: Io, run: { exit: number }, errors: ParserErrors): Comm
     .option('--new-format <format>', 'auto, manifests or rules', 'auto')
     .option('--all-chains', 'also compare chains kube-proxy does not own (INPUT, other software)')
     .option('--full-sync', 'with --output restore-delta: the payload of a full sync (after a failure or a flushed table)')
+    .option('--defer-chain-cleanup', 'with --output restore-delta, in large-cluster mode: a sync within the sync period of the last chain cleanup, which leaves unused chains in place')
     .option('--no-color', 'never colour the text report');
   addNodeFlags(diff).action(async (oldPath: string, newPath: string, opts: Record<string, unknown>) => {
     // Loaded on use: compiling never pays for the diff and churn modules.

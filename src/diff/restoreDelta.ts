@@ -2,6 +2,7 @@ import type { Rule, Ruleset, Table } from '../ir/iptables.js';
 import type { NodeModel, ServicePort } from '../model/types.js';
 import { canonicalTable } from '../backends/iptables/canonicalOrder.js';
 import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
+import { isLargeCluster } from '../backends/iptables/lowerIptables.js';
 import { ownChainNames } from '../backends/iptables/serviceChainRules.js';
 import { planService } from '../backends/iptables/serviceEntryRules.js';
 import { sameData } from '../util/sameData.js';
@@ -41,8 +42,14 @@ export function changedServices(oldModel: NodeModel, newModel: NodeModel): Set<s
  * A change in node-level settings (or `forceFull`: kube-proxy's resync after a failure or a
  * flushed table) means a full sync: the whole payload plus the deletions. `changed` is
  * changedServices(old, new), passed in when the caller has it already.
+ *
+ * `deferCleanup`: in large-cluster mode kube-proxy deletes chains no longer in use only once its
+ * sync period has passed since it last did (listing the node's chains is slow on a large
+ * ruleset); a sync inside that period leaves them, with no `:CHAIN` / `-X CHAIN` lines. Below
+ * large-cluster mode every sync deletes them, and the flag changes nothing.
  */
-export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: NodeModel, newRules: Ruleset, forceFull = false, changed = changedServices(oldModel, newModel)): Ruleset {
+export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: NodeModel, newRules: Ruleset, forceFull = false, changed = changedServices(oldModel, newModel), deferCleanup = false): Ruleset {
+  const cleanup = !(deferCleanup && isLargeCluster(newModel));
   const full = forceFull || nodeFingerprint(oldModel) !== nodeFingerprint(newModel);
   const keep = new Set<string>();
   for (const sp of newModel.servicePorts) {
@@ -53,7 +60,7 @@ export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: N
   const payload: Table[] = newRules.payload.map((t) => {
     if (t.name !== 'nat') return t;
     const active = new Set(t.chains);
-    const stale = (oldNat?.chains ?? []).filter((c) => isServiceChain(c) && !active.has(c));
+    const stale = cleanup ? (oldNat?.chains ?? []).filter((c) => isServiceChain(c) && !active.has(c)) : [];
     const chains = t.chains.filter((c) => !isServiceChain(c) || keep.has(c));
     const rules: Rule[] = t.rules.filter((r) => !isServiceChain(r.chain) || keep.has(r.chain));
     const sorted = canonicalTable({ name: 'nat', chains: [...chains, ...stale], rules, deleted: [] });

@@ -289,7 +289,7 @@ describe('upstream TestComputeProbability (the --probability of each KUBE-SVC en
       expect(text, `probability for ${i}`).toMatch(/^\d\.\d{10}$/);
       const currProbability = Number.parseFloat(text!);
       if (!(currProbability > prevProbability)) {
-        expect.fail(`Probability unexpectedly <= to previous probability for ${i}: (${currProbability.toFixed(10)} <= ${prevProbability.toFixed(10)})`);
+        expect.fail(`with ${i} endpoints left the probability ${text} is not above the ${prevProbability.toFixed(10)} of one more endpoint`);
       }
       prevProbability = currProbability;
     }

@@ -52,6 +52,19 @@ describe('kproxy-compile diff --backend ipvs', () => {
     expect(run.code).toBe(0);
   });
 
+  it('two dumps with no part in common (ipvsadm rules against ipsets) are refused, not called equal', async () => {
+    const ipvsadm = join(tmp, 'demo.ipvsadm');
+    const ipset = join(tmp, 'demo.ipset');
+    writeFileSync(ipvsadm, (await runCli([demo, '--backend', 'ipvs', '--format', 'ipvsadm'])).stdout);
+    writeFileSync(ipset, (await runCli([demo, '--backend', 'ipvs', '--format', 'ipset'])).stdout);
+    const run = await runCli(['diff', ipvsadm, ipset, '--backend', 'ipvs', '--output', 'json']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('<flags>: error KPC040: the two sides have no part in common to compare: OLD holds ipvsadm rules, NEW holds ipsets (give dumps of the same kind, or manifests on one side)\n');
+    // One part in common is enough: the ipsets against the manifests (which hold all three).
+    expect((await runCli(['diff', demo, ipset, '--backend', 'ipvs'])).code).toBe(0);
+  });
+
   it('an endpoint replaced: real servers swapped on every virtual server of the Service, loop-back entry unchanged (remote pod)', async () => {
     const b = editedDemo('ipvs-ep', 'shop.yaml', (t) => t.replace('10.244.3.30', '10.244.3.31'));
     const run = await runCli(['diff', demo, b, '--backend', 'ipvs', '--output', 'json']);

@@ -45,6 +45,13 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
     const x = await loadIpvsSide(oldPath, formats[0], common.options, io.cwd, reads, diagnostics);
     const y = await loadIpvsSide(newPath, formats[1], common.options, io.cwd, reads, diagnostics);
     if (report(io, diagnostics) || !x || !y) return EXIT_USAGE;
+    // Only the parts both sides hold are compared: with none in common, "no differences" would be a lie.
+    const parts = (side: typeof x) => [side.servers && 'ipvsadm rules', side.sets && 'ipsets', side.iptables && 'iptables rules'].filter((p): p is string => Boolean(p));
+    if (!parts(x).some((p) => parts(y).includes(p))) {
+      const held = (side: typeof x) => parts(side).join(' and ') || 'nothing';
+      report(io, [diag('KPC040', `the two sides have no part in common to compare: OLD holds ${held(x)}, NEW holds ${held(y)} (give dumps of the same kind, or manifests on one side)`, { file: '<flags>' })]);
+      return EXIT_USAGE;
+    }
     const changes = diffIpvs(x, y);
     if (output === 'json') io.stdout(`${JSON.stringify({ schema: 'kproxy-compile/diff-ipvs/v1', equal: changes.length === 0, changes }, null, 2)}\n`);
     else io.stdout(renderIpvsDiffText(changes, colorsFor(io, opts.color === false)));

@@ -53,6 +53,20 @@ describe('command line', () => {
     expect(readFileSync(out, 'utf8')).toBe('previous\n');
   });
 
+  it('kproxy-compile FILE -o FILE (the same file, by any path) is refused and the manifests are kept', async () => {
+    const manifests = join(dir, 'same.yaml');
+    const text = readFileSync(join(FIXTURES_DIR, 'demo', 'shop.yaml'), 'utf8');
+    writeFileSync(manifests, text);
+    symlinkSync(manifests, join(dir, 'same-link.yaml'));
+    for (const out of [manifests, join(dir, 'same-link.yaml')]) {
+      const run = await runCli([manifests, '-o', out]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`<flags>: error KPC040: -o/--output ${out} is the input ${manifests}: the rules would replace the manifests they are compiled from; write them to another file\n`);
+      expect(readFileSync(manifests, 'utf8')).toBe(text);
+    }
+  });
+
   it.each([
     [['--format', 'json'], /--format must be one of save, restore, model/],
     [['--family', 'ipv5'], /--family must be ipv4 or ipv6/],

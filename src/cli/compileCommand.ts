@@ -1,4 +1,6 @@
-import { diag } from '../diagnostics/diagnostic.js';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { writeRestoreOutput } from '../backends/iptables/renderRestore.js';
 import { writeSaveOutput } from '../backends/iptables/renderSave.js';
 import { lowerIpvs } from '../backends/ipvs/lowerIpvs.js';
@@ -16,6 +18,20 @@ const FORMATS = { iptables: ['save', 'restore', 'model'], ipvs: ['all', 'ipvsadm
 /** Values of -o that are format names, not files. */
 const OUTPUT_SLIPS: ReadonlySet<string> = new Set(['json', 'text', 'yaml', 'restore-delta', ...FORMATS.iptables, ...FORMATS.ipvs]);
 
+/** A KPC040 when `-o` names one of the inputs (the same file, by device and inode): the rules would replace it. */
+async function outputIsAnInput(out: string, inputs: readonly string[], cwd: string): Promise<Diagnostic[]> {
+  const target = await stat(resolve(cwd, out)).catch(() => undefined);
+  if (!target?.isFile()) return [];
+  for (const p of inputs) {
+    if (p === '-' || p === '') continue;
+    const s = await stat(resolve(cwd, p)).catch(() => undefined);
+    if (s && s.dev === target.dev && s.ino === target.ino) {
+      return [diag('KPC040', `-o/--output ${out} is the input ${p}: the rules would replace the manifests they are compiled from; write them to another file`, { file: '<flags>' })];
+    }
+  }
+  return [];
+}
+
 /** `kproxy-compile compile`: manifests in, one node's rules out. */
 export async function runCompile(paths: string[], opts: Record<string, unknown>, io: Io): Promise<number> {
   const common = commonOptions(opts);
@@ -29,6 +45,7 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   const out = opts.output;
   if (out === '') usage.push(diag('KPC040', '-o/--output must name a file (or - for stdout), found an empty value', { file: '<flags>' }));
   if (typeof out === 'string' && OUTPUT_SLIPS.has(out)) usage.push(diag('KPC040', `-o/--output takes a file path, found ${JSON.stringify(out)}: the output is chosen with --format (${formats.join(', ')}); write ./${out} for a file of that name`, { file: '<flags>' }));
+  if (typeof out === 'string' && out !== '' && out !== '-') usage.push(...(await outputIsAnInput(out, [...paths, ...configPath(common.options)], io.cwd)));
   if (report(io, usage)) return EXIT_USAGE;
 
   // Only the model is kept: the decoded objects behind it can go before rendering starts.

@@ -43,6 +43,17 @@ describe('parseIptables round trip: render(parse(x)) == x', () => {
   });
 });
 
+describe('parseIptables: a table comes once', () => {
+  it('a second *nat is KPC050 at its line, naming the first', () => {
+    const text = '*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n*filter\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n';
+    const { dump, diagnostics } = parseIptables(text, 'dump.txt');
+    expect(dump).toBeUndefined();
+    expect(diagnostics.map((d) => `${d.line}: ${d.code}: ${d.message}`)).toEqual([
+      '6: KPC050: table nat comes a second time (first at line 1): iptables-save writes each table once, and iptables-restore would flush what the first one loaded',
+    ]);
+  });
+});
+
 describe('parseIptables keeps a rule it cannot spell back exactly as its text', () => {
   // X holds the rule; KUBE-SEP-A is a chain rules jump to (a jump needs its chain declared above it).
   const CHAINS = ':X - [0:0]\n:KUBE-SEP-A - [0:0]\n';

@@ -250,6 +250,8 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
   let current: { name: string; chains: { name: string; policy: string }[]; rules: Rule[]; deleted: string[] } | undefined;
   // The chains the current table can name so far: its built-in ones and those declared above.
   let known: Set<string> | undefined = new Set<string>();
+  // The line of each table's `*table`: a table comes once.
+  const tableLines = new Map<string, number>();
   const lines = text.split('\n');
   /** Whether `chain` can be used at line `idx` (iptables-restore refuses a line naming a chain not made yet). */
   const declared = (chain: string, idx: number, verb: 'appends to' | 'deletes' | 'jumps to'): boolean => {
@@ -282,6 +284,8 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
       if (current) diagnostics.push(diag('KPC050', `table ${current.name} is not closed by COMMIT`, { file, line: idx + 1 }));
       const name = line.slice(1);
       if (!TABLES.has(name)) diagnostics.push(diag('KPC050', `table name ${JSON.stringify(name.slice(0, 40))} is not one iptables has (${[...TABLES].join(', ')})`, { file, line: idx + 1 }));
+      else if (tableLines.has(name)) diagnostics.push(diag('KPC050', `table ${name} comes a second time (first at line ${tableLines.get(name)}): iptables-save writes each table once, and iptables-restore would flush what the first one loaded`, { file, line: idx + 1 }));
+      else tableLines.set(name, idx + 1);
       current = { name, chains: [], rules: [], deleted: [] };
       // A table iptables does not have is already the problem: its chains are not looked at.
       known = Object.hasOwn(BUILT_IN_CHAINS, name) ? new Set(BUILT_IN_CHAINS[name]) : undefined;

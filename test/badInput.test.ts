@@ -197,6 +197,28 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     expect(run.stdout).toContain(':KUBE-SERVICES - [0:0]');
   });
 
+  it('kproxy-compile in.yaml / in.json (a List inside a List is flattened, as kubectl reads it)', async () => {
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'shop', name: 'web' }, spec: { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80 }] } };
+    const slice = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: 'shop', name: 'web-a', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.1.5'] }], ports: [{ name: 'http', port: 8080 }] };
+    const nested = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'List', items: [service] }, { apiVersion: 'v1', kind: 'EndpointSliceList', items: [slice, 7] }] };
+    // The same text read by both readers: as a JSON List (in.json) and as a YAML document (in.yaml).
+    const text = `${JSON.stringify(nested, null, 2)}\n`;
+    for (const file of ['in.yaml', 'in.json']) {
+      const caseDir = mkdtempSync(join(dir, 'nested-'));
+      writeFileSync(join(caseDir, file), text);
+      const run = await runCli([file, '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(run.stdout).toBe('');
+      // The stray 7 among the slices is the one problem, at its own line.
+      const seven = text.split('\n').findIndex((l) => l.trim() === '7') + 1;
+      expect(run.stderr).toBe(`${file}:${seven}: error KPC004: items[1] is not a Kubernetes object\n`);
+      writeFileSync(join(caseDir, file), JSON.stringify({ ...nested, items: [nested.items[0], { ...nested.items[1], items: [slice] }] }, null, 2));
+      const ok = await runCli([file, '--hostname-override', 'node-a'], { cwd: caseDir });
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toMatch(/--comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.1\.5:8080/);
+    }
+  });
+
   it('kproxy-compile in.yaml (a key written three times: a warning for each repetition, the last value used)', async () => {
     const caseDir = mkdtempSync(join(dir, 'warn-'));
     writeFileSync(join(caseDir, 'in.yaml'), svc(GOOD_SPEC, 'name: a\n  namespace: shop\n  name: b\n  name: web'));

@@ -130,32 +130,43 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     sliceRaws.push(raw);
   };
 
-  for (const raw of objects) {
+  const visit = (raw: RawObject): void => {
     const twin = opts.twin?.(raw);
     if (twin) {
       if ('service' in twin) addService(twin.service, raw);
       else addSlice(twin.slice, raw);
-      continue;
+      return;
     }
     // A List item's bytes are read directly when they hold a well-formed EndpointSlice.
     const fromJson = raw.json && jsonEndpointSlice(raw.json, raw.file);
     if (fromJson) {
       addSlice(fromJson, raw);
-      continue;
+      return;
     }
     const kind = raw.value.kind;
     const apiVersion = raw.value.apiVersion;
     if (typeof kind !== 'string' || kind === '' || typeof apiVersion !== 'string' || apiVersion === '') {
       const field = typeof kind !== 'string' || kind === '' ? 'kind' : 'apiVersion';
       diagnostics.push(diag('KPC004', `is missing or not a string: every Kubernetes object needs apiVersion and kind`, { file: raw.file, line: raw.locate([field]) ?? raw.locate([]), field }));
-      continue;
+      return;
+    }
+    // A List inside a List (one `kubectl get -o json` per namespace, gathered in one): its items
+    // are read as kubectl reads them, flattened.
+    const items = raw.value.items;
+    if (kind.endsWith('List') && Array.isArray(items)) {
+      items.forEach((item: unknown, i: number) => {
+        const locate = (path: readonly (string | number)[]) => raw.locate(['items', i, ...path]);
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) diagnostics.push(diag('KPC004', `items[${i}] is not a Kubernetes object`, { file: raw.file, line: locate([]) }));
+        else visit({ value: item as Record<string, unknown>, file: raw.file, locate });
+      });
+      return;
     }
     // A read kind spelt in another case is a slip no API server accepts, not an object to skip.
     const meant = READ_KINDS.find((k) => k !== kind && k.toLowerCase() === kind.toLowerCase());
     if (meant) {
       diagnostics.push(diag('KPC018', `is ${JSON.stringify(kind)}: kinds are case-sensitive, did you mean ${meant}?`, { file: raw.file, line: raw.locate(['kind']) ?? raw.locate([]), field: 'kind' }));
       if (meant === 'Service') refuse(raw);
-      continue;
+      return;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
     const wrongVersion = unservedVersion(kind, group, apiVersion);
@@ -164,7 +175,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       const object = kind === 'Node' ? `Node ${typeof meta?.name === 'string' ? meta.name : '?'}` : objectLabel(raw, kind);
       diagnostics.push(diag('KPC018', wrongVersion, { file: raw.file, line: raw.locate(['apiVersion']) ?? raw.locate([]), object, field: 'apiVersion' }));
       if (kind === 'Service') refuse(raw);
-      continue;
+      return;
     }
     if (kind === 'Service' && group === '') {
       const { service, diagnostics: ds } = decodeService(raw);
@@ -185,7 +196,8 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       const k = `${kind} (${apiVersion})`;
       skipped.set(k, (skipped.get(k) ?? 0) + 1);
     }
-  }
+  };
+  for (const raw of objects) visit(raw);
   unclaimedSlices(services, refused, slices, sliceRaws, diagnostics);
   diagnostics.push(...conflictingEndpoints(slices, sliceRaws));
   for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));

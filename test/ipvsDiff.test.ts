@@ -52,6 +52,27 @@ describe('kproxy-compile diff --backend ipvs', () => {
     expect(run.code).toBe(0);
   });
 
+  it('an IPVS-mode dump given to the iptables diff, or any dump given to churn, is named for what it is', async () => {
+    const cases: [string, string[], string][] = [
+      ['demo-x.ipvsadm', ['--backend', 'ipvs', '--format', 'ipvsadm'], 'an ipvsadm -Sn dump'],
+      ['demo-x.ipset', ['--backend', 'ipvs', '--format', 'ipset'], 'an ipset save dump'],
+      ['demo-x.all', ['--backend', 'ipvs'], 'a kproxy-compile --backend ipvs --format all document'],
+    ];
+    for (const [name, flags, kind] of cases) {
+      const file = join(tmp, name);
+      writeFileSync(file, (await runCli([demo, ...flags])).stdout);
+      const run = await runCli(['diff', demo, file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`<flags>: error KPC040: ${file} is ${kind}: compare IPVS mode's dumps with --backend ipvs\n`);
+    }
+    const save = join(tmp, 'demo-x.save');
+    writeFileSync(save, (await runCli([demo])).stdout);
+    const churn = await runCli(['churn', demo, save]);
+    expect(churn.code).toBe(2);
+    expect(churn.stdout).toBe('');
+    expect(churn.stderr).toBe(`<flags>: error KPC040: ${save} is an iptables rules dump: churn replays cluster states (manifests); compare dumps with diff\n`);
+  });
+
   it('two dumps with no part in common (ipvsadm rules against ipsets) are refused, not called equal', async () => {
     const ipvsadm = join(tmp, 'demo.ipvsadm');
     const ipset = join(tmp, 'demo.ipset');

@@ -50,6 +50,20 @@ function splitParts(text: string): { parts: Partial<Record<Part, string>>; stray
 }
 
 /**
+ * What IPVS-mode dump a head starts as ('ipvsadm -Sn', 'ipset save', or a `--format all`
+ * document), or undefined: for telling someone who gave one without --backend ipvs.
+ */
+export function ipvsDumpKind(head: Buffer): string | undefined {
+  const first = firstLine(head, true);
+  if (first !== undefined && HEADERS.has(first) && first !== '# iptables-restore') return 'a kproxy-compile --backend ipvs --format all document';
+  const line = firstLine(head);
+  if (line === undefined) return undefined;
+  if (/^-A -[tuf] \S+ /.test(line)) return 'an ipvsadm -Sn dump';
+  if (/^create \S+ (hash|bitmap|list):/.test(line)) return 'an ipset save dump';
+  return undefined;
+}
+
+/**
  * Whether a side's head is a dump: a `--format all` part header, or (past comments) an ipvsadm
  * rule, an ipset `create` or an iptables `*table` line. A manifest may start with a comment too.
  */

@@ -11,8 +11,10 @@ import type { CommonOptions } from './commonOptions.js';
 import { loadNodeView } from './loadNodeView.js';
 import { ioReason } from '../util/ioReason.js';
 import { readWhole } from '../util/readWhole.js';
-import { isPlainFile } from './inputReads.js';
-import { shownName } from './sideInput.js';
+import { isPlainFile, type InputReads } from './inputReads.js';
+import { readSideHead, shownName } from './sideInput.js';
+import { ipvsDumpKind } from './ipvsDiff.js';
+import { looksLikeRules } from './loadDiffSide.js';
 
 /**
  * The most states one timeline may expand to. Each is compiled whole, so a rollout of n endpoints
@@ -90,6 +92,14 @@ export async function loadChurnStates(src: { paths: readonly string[]; timeline?
     }
   } else {
     for (const p of src.paths) {
+      // A state is manifests: a rules dump given as one would only fail to read as YAML.
+      const reads: InputReads = { readStdin: host.readStdin, readFile: host.readFile ?? readWhole, isStdin: host.isStdin ?? (() => false) };
+      const head = await readSideHead(p, host.cwd, reads);
+      const dump = head && (ipvsDumpKind(head) ?? ((await looksLikeRules(p, host.cwd, reads)) ? 'an iptables rules dump' : undefined));
+      if (dump) {
+        diagnostics.push(diag('KPC040', `${shownName(p)} is ${dump}: churn replays cluster states (manifests); compare dumps with diff`, { file: '<flags>' }));
+        return { diagnostics };
+      }
       const view = await loadNodeView({ paths: [p], ...options }, host);
       diagnostics.push(...view.diagnostics);
       if (errors() || !view.model) return { diagnostics };

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NodeModel } from '../model/types.js';
 import { parseIptables } from '../backends/iptables/parseIptables.js';
 import { chainsLeftOut, stateFromDump, stateFromDumpText, stateFromRuleset, type RuleState } from '../diff/ruleState.js';
@@ -9,6 +9,7 @@ import type { Io } from './io.js';
 import { loadNodeView, type NodeViewBase } from './loadNodeView.js';
 import { dumpHint } from './dumpHint.js';
 import { firstLine, readSideHead, readSideText, shownName } from './sideInput.js';
+import { ipvsDumpKind } from './ipvsDiff.js';
 import { inputReads, type InputReads } from './inputReads.js';
 
 export const SIDE_FORMATS = ['auto', 'manifests', 'rules'] as const;
@@ -45,7 +46,7 @@ interface Loaded {
  * make it manifests: an unindented `*table` line followed by a chain or rule line is a dump's
  * (in YAML it would be a bare alias, which no manifest has), and the parser names the stray lines.
  */
-async function looksLikeRules(path: string, cwd: string, reads: InputReads): Promise<boolean> {
+export async function looksLikeRules(path: string, cwd: string, reads: InputReads): Promise<boolean> {
   const head = await readSideHead(path, cwd, reads);
   const line = head && firstLine(head);
   if (line === undefined) return false;
@@ -91,6 +92,11 @@ export async function loadSide(req: SideRequest, reads: InputReads, against?: No
     const parsed = parseIptables(text, shownName(req.path), { skip: chainsLeftOut({ allChains: req.allChains }) });
     diagnostics.push(...parsed.diagnostics);
     return { side: parsed.dump ? { state: stateFromDump(parsed.dump, req.common.family, { allChains: req.allChains }) } : undefined, diagnostics };
+  }
+  if (req.format === 'auto') {
+    const head = await readSideHead(req.path, req.cwd, reads);
+    const kind = head && ipvsDumpKind(head);
+    if (kind) return { diagnostics: [diag('KPC040', `${shownName(req.path)} is ${kind}: compare IPVS mode's dumps with --backend ipvs`, { file: '<flags>' })] };
   }
   const view = await loadNodeView({ paths: [req.path], ...req.common }, { cwd: req.cwd, ...reads }, share);
   diagnostics.push(...view.diagnostics);

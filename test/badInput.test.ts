@@ -219,6 +219,17 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     }
   });
 
+  it('kproxy-compile in.yaml (a slice port named other than the Service port: a warning, and the REJECT kube-proxy writes)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'warn-'));
+    writeFileSync(join(caseDir, 'in.yaml'), `${svc(GOOD_SPEC)}\n---\n${slice('addressType: IPv4\nendpoints:\n- addresses: ["10.0.0.1"]\nports:\n- name: web\n  port: 8080\n- name: http\n  port: 8080\n  protocol: UDP\n')}`);
+    const run = await runCli(['in.yaml', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    // The slice's `ports:` is on line 23 (the Service takes lines 1-10, then a blank line and `---`; the slice starts on 13).
+    expect(run.stderr.trim().split('\n')).toEqual(['in.yaml:23: warning KPC037: EndpointSlice shop/web-abc: ports: ports web/TCP, http/UDP match no port of Service shop/web (http/TCP): kube-proxy pairs ports by name and protocol, so their endpoints are unused']);
+    expect(run.stdout).toContain('"shop/web:http has no endpoints"');
+    expect(run.stdout).not.toContain('10.0.0.1');
+  });
+
   it('kproxy-compile in.yaml (a key written three times: a warning for each repetition, the last value used)', async () => {
     const caseDir = mkdtempSync(join(dir, 'warn-'));
     writeFileSync(join(caseDir, 'in.yaml'), svc(GOOD_SPEC, 'name: a\n  namespace: shop\n  name: b\n  name: web'));

@@ -48,6 +48,25 @@ function unclaimedSlices(services: readonly Service[], refused: ReadonlySet<stri
   });
 }
 
+/**
+ * Slice ports that match no port of their Service: kube-proxy pairs them by port name and
+ * protocol, and drops the rest without a word, so the Service is left without those endpoints
+ * (the "has no endpoints" REJECT of a renamed port). A warning each slice, at its ports.
+ */
+function unmatchedSlicePorts(services: readonly Service[], slices: readonly EndpointSlice[], raws: readonly RawObject[], diagnostics: Diagnostic[]): void {
+  const portsOf = new Map<string, Service>();
+  for (const svc of services) if (svc.type !== 'ExternalName') portsOf.set(`${svc.namespace}/${svc.name}`, svc);
+  slices.forEach((slice, i) => {
+    const svc = slice.serviceName === '' ? undefined : portsOf.get(`${slice.namespace}/${slice.serviceName}`);
+    if (!svc || slice.addressType === 'FQDN') return;
+    const unmatched = slice.ports.filter((p) => p.port !== null && p.port !== 0 && !svc.ports.some((q) => q.name === p.name && q.protocol === p.protocol));
+    if (unmatched.length === 0) return;
+    const name = (p: { name: string; protocol: string }) => `${p.name === '' ? '(unnamed)' : p.name}/${p.protocol}`;
+    const raw = raws[i];
+    diagnostics.push(diag('KPC037', `port${unmatched.length === 1 ? '' : 's'} ${unmatched.map(name).join(', ')} match${unmatched.length === 1 ? 'es' : ''} no port of Service ${svc.namespace}/${svc.name} (${svc.ports.map(name).join(', ') || 'none'}): kube-proxy pairs ports by name and protocol, so ${unmatched.length === 1 ? 'its' : 'their'} endpoints are unused`, { file: raw.file, line: raw.locate(['ports']) ?? raw.locate([]), object: `EndpointSlice ${slice.namespace}/${slice.name}`, field: 'ports' }));
+  });
+}
+
 /** The kinds read here. */
 const READ_KINDS = ['Service', 'EndpointSlice', 'Node', 'KubeProxyConfiguration'] as const;
 
@@ -199,6 +218,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
   };
   for (const raw of objects) visit(raw);
   unclaimedSlices(services, refused, slices, sliceRaws, diagnostics);
+  unmatchedSlicePorts(services, slices, sliceRaws, diagnostics);
   diagnostics.push(...conflictingEndpoints(slices, sliceRaws));
   for (const [k, n] of skipped) diagnostics.push(diag('KPC005', `skipped ${n} object${n === 1 ? '' : 's'} of kind ${k}: only Services, EndpointSlices, Nodes and KubeProxyConfiguration are read`));
   // A headless Service's slices carry the headless label; the Service makes no rules either way,

@@ -1,6 +1,6 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RawObject } from '../input/rawObject.js';
-import { familyOf, formatIp, isCanonicalIPv4, joinHostPort, parseIp } from '../util/ip.js';
+import { canonicalIpOfFamily, joinHostPort } from '../util/ip.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
 
 /*
@@ -84,13 +84,6 @@ export function conflictingEndpoints(slices: readonly EndpointSlice[], raws: rea
   return out;
 }
 
-/** An endpoint address in its canonical text (undefined when it is none of the slice's family). */
-function canonicalAddress(text: string, family: 'IPv4' | 'IPv6'): string | undefined {
-  if (family === 'IPv4' && isCanonicalIPv4(text)) return text;
-  const ip = parseIp(text);
-  return ip && familyOf(ip) === family ? formatIp(ip) : undefined;
-}
-
 /**
  * Whether two of the slices hold one address: a quick look before the thorough one, as a Service
  * split over many slices (one per hundred endpoints) nearly never has any.
@@ -100,7 +93,7 @@ function sharesAnAddress(slices: readonly EndpointSlice[], group: readonly numbe
   for (const k of group) {
     const family = slices[k].addressType === 'IPv6' ? 'IPv6' : 'IPv4';
     for (const e of slices[k].endpoints) {
-      const a = e.addresses.length ? canonicalAddress(e.addresses[0], family) : undefined;
+      const a = e.addresses.length ? canonicalIpOfFamily(e.addresses[0], family) : undefined;
       if (a === undefined) continue;
       const seen = sliceOf.get(a);
       if (seen === undefined) sliceOf.set(a, k);
@@ -120,7 +113,7 @@ function groupClashes(slices: readonly EndpointSlice[]): Map<string, Clash[]> {
       const number = port.port;
       if (number === null || number === 0) continue;
       s.endpoints.forEach((endpoint, index) => {
-        const ip = endpoint.addresses.length ? canonicalAddress(endpoint.addresses[0], family) : undefined;
+        const ip = endpoint.addresses.length ? canonicalIpOfFamily(endpoint.addresses[0], family) : undefined;
         if (ip === undefined) return;
         const hostPort = joinHostPort(ip, number);
         const key = `${port.name}|${port.protocol}|${hostPort}`;

@@ -1,7 +1,7 @@
 import type { Cluster } from '../k8s/decodeObjects.js';
 import type { EndpointSlice, Service } from '../k8s/types.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { familyOf, formatCidr, formatIp, isCanonicalIPv4, isLoopback, joinHostPort, parseCidr, parseIp, type Family } from '../util/ip.js';
+import { canonicalIpOfFamily, familyOf, formatCidr, formatIp, isLoopback, joinHostPort, parseCidr, parseIp, type Family } from '../util/ip.js';
 import { gateEnabled, type NodeSettings } from '../settings/nodeSettings.js';
 import { categorizeEndpoints } from './categorizeEndpoints.js';
 import { resolveLocalDetector } from './resolveLocalDetector.js';
@@ -33,12 +33,6 @@ function clusterIPFor(svc: Service, family: Family): string {
   return ip ? formatIp(ip) : '';
 }
 
-/** The canonical text of address `text` when it is of `family`, else undefined. */
-function canonicalIpOfFamily(text: string, family: Family): string | undefined {
-  if (family === 'IPv4' && isCanonicalIPv4(text)) return text;
-  const ip = parseIp(text);
-  return ip && familyOf(ip) === family ? formatIp(ip) : undefined;
-}
 
 function ipsOfFamily(list: readonly string[], family: Family): string[] {
   const out: string[] = [];

@@ -212,3 +212,10 @@ export function isLoopback(ip: Ip): boolean {
 export function joinHostPort(ip: string, port: number): string {
   return ip.includes(':') ? ['[', ip, ']:', port].join('') : [ip, port].join(':');
 }
+
+/** The canonical text of address `text` when it is of `family`, else undefined (a canonical IPv4 text is taken as it is). */
+export function canonicalIpOfFamily(text: string, family: Family): string | undefined {
+  if (family === 'IPv4' && isCanonicalIPv4(text)) return text;
+  const ip = parseIp(text);
+  return ip && familyOf(ip) === family ? formatIp(ip) : undefined;
+}

@@ -13,13 +13,23 @@ type AddressType = EndpointSlice['addressType'];
 /** A non-empty list of addresses of the slice's type, as it is. */
 function readAddresses(c: JsonCursor, addressType: AddressType): Read<string[]> {
   if (c.open(0x5b) !== true) return FAIL;
-  const out: string[] = [];
+  const first = c.nextItem() ? address(c, addressType) : FAIL;
+  if (first === FAIL) return FAIL;
+  // Nearly every endpoint has one address: a list made for one holds one, where pushing to an
+  // empty list would reserve room for sixteen (a hundred thousand endpoints keep theirs).
+  const out = [first];
   while (c.nextItem()) {
-    const a = c.string();
-    if (typeof a !== 'string' || !isPlainAddress(a, addressType)) return FAIL;
+    const a = address(c, addressType);
+    if (a === FAIL) return FAIL;
     out.push(a);
   }
-  return out.length ? out : FAIL;
+  return out;
+}
+
+/** The list item at the cursor as an address of the slice's type, or FAIL. */
+function address(c: JsonCursor, addressType: AddressType): Read<string> {
+  const a = c.string();
+  return typeof a === 'string' && isPlainAddress(a, addressType) ? a : FAIL;
 }
 
 const CONDITIONS = ['ready', 'serving', 'terminating'] as const;

@@ -9,7 +9,7 @@ import type { YAMLException } from 'js-yaml';
 import { kubeYamlSchema, yaml } from './yaml.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { Locator } from './locator.js';
-import { splitJsonList } from './jsonList.js';
+import { splitJsonList, type JsonSpan } from './jsonList.js';
 import type { RawObject } from './rawObject.js';
 
 export interface InputResult {
@@ -164,20 +164,51 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
 function readJsonList(file: string, bytes: Buffer, objects: RawObject[]): boolean {
   const items = splitJsonList(bytes);
   if (!items) return false;
-  let locator: Locator | undefined;
-  const lines = (): Locator => (locator ??= new Locator(bytes.toString('latin1')));
-  items.forEach((json, i) => {
-    let value: Record<string, unknown> | undefined;
-    objects.push({
-      file,
-      json,
-      get value() {
-        return (value ??= JSON.parse(bytes.toString('latin1', json.start, json.end)) as Record<string, unknown>);
-      },
-      locate: (path) => lines().lineOf(0, ['items', i, ...path]),
-    });
-  });
+  const list = new ListText(file, bytes);
+  items.forEach((json, i) => objects.push(new ListItem(list, json, i)));
   return true;
+}
+
+/** What the items of one JSON List share: its file and bytes, and the line map, made when first needed. */
+class ListText {
+  private locator: Locator | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly bytes: Buffer,
+  ) {}
+
+  lineOf(path: readonly (string | number)[]): number | undefined {
+    this.locator ??= new Locator(this.bytes.toString('latin1'));
+    return this.locator.lineOf(0, path);
+  }
+}
+
+/**
+ * One item of a JSON List. A class, not an object literal with a getter and a closure: a large
+ * List has tens of thousands of items, and each closure and its context would be kept as long as
+ * the item is.
+ */
+class ListItem implements RawObject {
+  private parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly list: ListText,
+    readonly json: JsonSpan,
+    private readonly index: number,
+  ) {}
+
+  get file(): string {
+    return this.list.file;
+  }
+
+  get value(): Record<string, unknown> {
+    return (this.parsed ??= JSON.parse(this.list.bytes.toString('latin1', this.json.start, this.json.end)) as Record<string, unknown>);
+  }
+
+  locate(path: readonly (string | number)[]): number | undefined {
+    return this.list.lineOf(['items', this.index, ...path]);
+  }
 }
 
 function jsonReason(e: unknown): string {

@@ -124,9 +124,10 @@ export class JsonCursor {
    * In an object entered with open: the index in `fields` of the next member's key, with the
    * cursor on its value (members with other keys are stepped over); -1 when the object ends
    * (stepped over); -2 for an escaped key or one of `fields` given twice (JSON.parse would keep
-   * the last), where the caller gives up.
+   * the last), where the caller gives up. With `others`, only members keyed by one of those are
+   * stepped over: any other key gives -2 too (a field the object's schema does not have).
    */
-  nextField(fields: readonly string[]): number {
+  nextField(fields: readonly string[], others?: readonly string[]): number {
     const b = this.b;
     for (;;) {
       let c = this.peek();
@@ -154,6 +155,7 @@ export class JsonCursor {
         this.seen[top] |= 1 << f;
         return f;
       }
+      if (others && !others.some((word) => sameKey(b, start, len, word))) return -2;
       this.skip();
     }
   }
@@ -178,4 +180,11 @@ export class JsonCursor {
     if (c === 0x2c) this.i++;
     return true;
   }
+}
+
+/** Whether the `len` bytes at `start` spell `word` (ASCII). */
+function sameKey(b: Uint8Array, start: number, len: number, word: string): boolean {
+  if (len !== word.length) return false;
+  for (let k = 0; k < len; k++) if (b[start + k] !== word.charCodeAt(k)) return false;
+  return true;
 }

@@ -2,6 +2,7 @@ import { parseIp, specialIpProblem } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
+import { ENDPOINT_SLICE, reportUnknownFields } from './objectSchema.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { objectLabel, readMeta } from './decodeService.js';
 import { PROTOCOLS, SERVICE_NAME_LABEL, unwatchedLabel, type EndpointSlice, type SliceEndpoint, type SlicePort } from './types.js';
@@ -18,6 +19,7 @@ export function decodeEndpointSlice(raw: RawObject): { slice?: EndpointSlice; di
 /** The checked reader: every problem becomes a located diagnostic. */
 export function decodeEndpointSliceChecked(raw: RawObject): { slice?: EndpointSlice; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, objectLabel(raw, 'EndpointSlice'));
+  reportUnknownFields(r, raw.value, ENDPOINT_SLICE, 'an EndpointSlice');
   const { namespace, name } = readMeta(r, dns1123Subdomain);
   const addressType = r.oneOf(['addressType'], ['IPv4', 'IPv6', 'FQDN'] as const, 'IPv4');
   if (r.get(['addressType']) === undefined) r.report('KPC011', ['addressType'], 'is required (IPv4, IPv6 or FQDN)');

@@ -1,6 +1,7 @@
 import { parseCidr, parseIp, familyOf, specialIpProblem, type Family } from '../util/ip.js';
 import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
+import { reportUnknownFields, SERVICE } from './objectSchema.js';
 import { quickService } from './quickService.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from './names.js';
 import { PROTOCOLS, TRAFFIC_DISTRIBUTIONS, unwatchedLabel, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
@@ -17,6 +18,7 @@ export function decodeService(raw: RawObject): { service?: Service; diagnostics:
 /** The checked reader: every problem becomes a located diagnostic. */
 export function decodeServiceChecked(raw: RawObject): { service?: Service; diagnostics: Diagnostic[] } {
   const r = new FieldReader(raw, objectLabel(raw, 'Service'));
+  reportUnknownFields(r, raw.value, SERVICE, 'a Service');
   const { namespace, name } = readMeta(r, dns1035Label);
   const type = r.oneOf(['spec', 'type'], TYPES, 'ClusterIP', 'KPC017');
   // A type that is not one has had its message: nothing is then checked against it.

@@ -2,6 +2,7 @@ import type { JsonSpan } from '../input/jsonList.js';
 import { FAIL, JsonCursor, type Read } from '../input/jsonCursor.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { readSliceEndpoint } from './jsonSliceEndpoint.js';
+import { ENDPOINT_SLICE, otherFields } from './objectSchema.js';
 import { SERVICE_NAME_LABEL, UNWATCHED_LABELS, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
 
 /*
@@ -16,6 +17,8 @@ import { SERVICE_NAME_LABEL, UNWATCHED_LABELS, type EndpointSlice, type Protocol
 type AddressType = EndpointSlice['addressType'];
 
 const PORT = ['name', 'protocol', 'port'];
+/** The fields of a slice port that are not read, only known (see objectSchema). */
+const PORT_OTHERS = otherFields(ENDPOINT_SLICE.ports, PORT);
 
 function readPort(c: JsonCursor): Read<SlicePort> {
   if (c.open(0x7b) !== true) return FAIL;
@@ -23,7 +26,7 @@ function readPort(c: JsonCursor): Read<SlicePort> {
   let protocol: Read<string | null> = null;
   let port: Read<number | null> = null;
   let f: number;
-  while ((f = c.nextField(PORT)) >= 0) {
+  while ((f = c.nextField(PORT, PORT_OTHERS)) >= 0) {
     if (f === 0) name = c.string();
     else if (f === 1) protocol = c.string();
     else port = c.number();
@@ -48,6 +51,7 @@ function readList<T>(c: JsonCursor, item: () => Read<T>): Read<T[]> {
 interface Meta { name: string; namespace: string; serviceName: string; unwatchedBy?: string }
 
 const META = ['name', 'namespace', 'labels'];
+const META_OTHERS = otherFields(ENDPOINT_SLICE.metadata, META);
 /** The service-name label, then the labels that keep a slice out of kube-proxy's view, in UNWATCHED_LABELS order. */
 const LABELS = [SERVICE_NAME_LABEL, ...UNWATCHED_LABELS];
 
@@ -59,7 +63,7 @@ function readMeta(c: JsonCursor): Read<Meta> {
   /** The index in LABELS of the first unwatched label the slice has (0: none). */
   let unwatched = 0;
   let f: number;
-  while ((f = c.nextField(META)) >= 0) {
+  while ((f = c.nextField(META, META_OTHERS)) >= 0) {
     if (f === 2) {
       const labels = c.open(0x7b);
       if (labels === FAIL) return FAIL;
@@ -90,6 +94,7 @@ function readMeta(c: JsonCursor): Read<Meta> {
 }
 
 const SLICE = ['kind', 'apiVersion', 'metadata', 'addressType', 'ports', 'endpoints'];
+const NO_OTHERS = otherFields(ENDPOINT_SLICE, SLICE);
 
 /** The EndpointSlice held by an item's JSON text, when it is the common well-formed case. */
 export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice | undefined {
@@ -104,7 +109,7 @@ export function jsonEndpointSlice(span: JsonSpan, file: string): EndpointSlice |
   let endpointsAt = -1;
   c.open(0x7b);
   let f: number;
-  while ((f = c.nextField(SLICE)) >= 0) {
+  while ((f = c.nextField(SLICE, NO_OTHERS)) >= 0) {
     switch (f) {
       case 0:
         // Most other items of a large List are Services: leave them as soon as that is known.

@@ -2,6 +2,7 @@ import { FAIL, type JsonCursor, type Read } from '../input/jsonCursor.js';
 import { dns1123Label, dns1123Subdomain } from './names.js';
 import { isPlainAddress, NO_HINTS } from './quickEndpointSlice.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
+import { ENDPOINT, otherFields, type Schema } from './objectSchema.js';
 
 /*
  * One endpoint of an EndpointSlice read from JSON bytes (see jsonEndpointSlice): exactly what
@@ -33,13 +34,14 @@ function address(c: JsonCursor, addressType: AddressType): Read<string> {
 }
 
 const CONDITIONS = ['ready', 'serving', 'terminating'] as const;
+const CONDITION_OTHERS = otherFields(ENDPOINT.conditions, CONDITIONS);
 
 /** ready / serving / terminating into `into` (undefined when absent or null); false to give up. */
 function readConditions(c: JsonCursor, into: { ready?: boolean; serving?: boolean; terminating?: boolean }): boolean {
   const opened = c.open(0x7b);
   if (opened !== true) return opened === null;
   let f: number;
-  while ((f = c.nextField(CONDITIONS)) >= 0) {
+  while ((f = c.nextField(CONDITIONS, CONDITION_OTHERS)) >= 0) {
     const v = c.boolean();
     if (v === FAIL) return false;
     into[CONDITIONS[f]] = v ?? undefined;
@@ -49,6 +51,8 @@ function readConditions(c: JsonCursor, into: { ready?: boolean; serving?: boolea
 
 const HINTS = ['forZones', 'forNodes'];
 const HINT = ['name'];
+const HINTS_OTHERS = otherFields(ENDPOINT.hints, HINTS);
+const HINT_OTHERS = otherFields((ENDPOINT.hints as Schema).forZones, HINT);
 
 /** What readHints read last (kept here, not in an object per endpoint). */
 let zoneHintsRead: readonly string[] = NO_HINTS;
@@ -61,12 +65,12 @@ function readHints(c: JsonCursor): boolean {
   const opened = c.open(0x7b);
   if (opened !== true) return opened === null;
   let f: number;
-  while ((f = c.nextField(HINTS)) >= 0) {
+  while ((f = c.nextField(HINTS, HINTS_OTHERS)) >= 0) {
     const list = c.list(() => {
       if (c.open(0x7b) !== true) return FAIL;
       let name: Read<string | null> = FAIL;
       let g: number;
-      while ((g = c.nextField(HINT)) >= 0) {
+      while ((g = c.nextField(HINT, HINT_OTHERS)) >= 0) {
         name = c.string();
         if (name === FAIL) return FAIL;
       }
@@ -85,7 +89,8 @@ function readHints(c: JsonCursor): boolean {
  */
 const knownNodes = new Map<string, string>();
 
-const ENDPOINT = ['addresses', 'conditions', 'nodeName', 'zone', 'hints', 'hostname'];
+const FIELDS = ['addresses', 'conditions', 'nodeName', 'zone', 'hints', 'hostname'];
+const OTHERS = otherFields(ENDPOINT, FIELDS);
 
 /** One endpoint, checked against the slice's address type. */
 export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoint> {
@@ -97,7 +102,7 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
   let zoneHints = NO_HINTS;
   let nodeHints = NO_HINTS;
   let f: number;
-  while ((f = c.nextField(ENDPOINT)) >= 0) {
+  while ((f = c.nextField(FIELDS, OTHERS)) >= 0) {
     switch (f) {
       case 0:
         addresses = readAddresses(c, addressType);

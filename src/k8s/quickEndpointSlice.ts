@@ -1,4 +1,5 @@
 import { isCanonicalIPv4, mayBeSpecialIPv4, parseIp, specialIpProblem } from '../util/ip.js';
+import { ENDPOINT_SLICE, hasUnknownFields } from './objectSchema.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1123Label, dns1123Subdomain, labelValue } from './names.js';
 import { PROTOCOLS, SERVICE_NAME_LABEL, unwatchedLabel, type EndpointSlice, type Protocol, type SliceEndpoint, type SlicePort } from './types.js';
@@ -115,5 +116,7 @@ export function quickEndpointSlice(raw: RawObject): EndpointSlice | undefined {
   if (ports && ports.length > 1 && new Set(ports.map((p) => p.name)).size !== ports.length) return undefined;
   const endpoints = quickList(v.endpoints, (e) => quickEndpoint(e, addressType));
   if (!ports || !endpoints) return undefined;
+  // A field the API does not define gets a warning from the checked reader.
+  if (hasUnknownFields(v, ENDPOINT_SLICE)) return undefined;
   return { namespace, name, serviceName, addressType, ports, endpoints, origin: raw.file, ...(unwatchedBy ? { unwatchedBy } : {}) };
 }

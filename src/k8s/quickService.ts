@@ -1,4 +1,5 @@
 import { familyOf, parseCidr, parseIp, specialIpProblem, type Family } from '../util/ip.js';
+import { hasUnknownFields, SERVICE } from './objectSchema.js';
 import type { RawObject } from '../input/rawObject.js';
 import { dns1035Label, dns1123Label, portName } from './names.js';
 import { TRAFFIC_DISTRIBUTIONS, unwatchedLabel, type LoadBalancerIngress, type Protocol, type Service, type ServicePortSpec, type ServiceType } from './types.js';
@@ -163,6 +164,8 @@ export function quickService(raw: RawObject): Service | undefined {
   const affinityTimeoutSeconds = optInteger(timeoutField, 1, 86400, 10800);
   if (externalTrafficPolicy === null || internalTrafficPolicy === null || healthCheckNodePort === null || sessionAffinity === null || affinityTimeoutSeconds === null) return undefined;
   if (!allocatesNothingMissing(type, ips, ports, spec.allocateLoadBalancerNodePorts, externalTrafficPolicy, healthCheckNodePort)) return undefined;
+  // A field the API does not define gets a warning from the checked reader.
+  if (hasUnknownFields(v, SERVICE)) return undefined;
 
   return {
     namespace, name, type, clusterIP: clusterIP || ips[0] || '', clusterIPs: ips, ipFamilies, ports, externalIPs,

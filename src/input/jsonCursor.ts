@@ -145,11 +145,7 @@ export class JsonCursor {
       this.i++; // the colon
       const len = end - start - 1;
       for (let f = 0; f < fields.length; f++) {
-        const word = fields[f];
-        if (len !== word.length) continue;
-        let k = 0;
-        while (k < len && b[start + k] === word.charCodeAt(k)) k++;
-        if (k < len) continue;
+        if (!sameKey(b, start, len, fields[f])) continue;
         const top = this.seen.length - 1;
         if (this.seen[top] & (1 << f)) return -2;
         this.seen[top] |= 1 << f;

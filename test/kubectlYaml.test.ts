@@ -155,3 +155,71 @@ describe('text that is nearly JSON (a trailing comma, flow YAML): kubectl reads 
     }
   });
 });
+
+describe('JSON objects one after another (kubectl reads a text that starts with "{" as a stream of JSON values)', () => {
+  const service = (name: string, ip: string, extra = '') => `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "${name}", "namespace": "shop"}, "spec": {"clusterIP": "${ip}", "ports": [{"port": 80}${extra}]}}`;
+  const a = service('a', '10.96.0.1');
+  const b = service('b', '10.96.0.2');
+  const c = service('c', '10.96.0.3');
+  const nearly = service('b', '10.96.0.2', ',');
+  const pretty = JSON.stringify(JSON.parse(b), null, 2);
+  const list = `{"apiVersion": "v1", "kind": "List", "items": [${b}, ${c}]}`;
+  // Expected: the Services kubectl creates, or the line of the one error it stops at.
+  const cases: { name: string; text: string; services?: string[]; error?: { code: string; line: number } }[] = [
+    { name: 'one per line', text: `${a}\n${b}\n`, services: ['a', 'b'] },
+    { name: 'back to back on one line', text: `${a}${b}`, services: ['a', 'b'] },
+    { name: 'pretty-printed after a blank line', text: `${a}\n\n${pretty}\n`, services: ['a', 'b'] },
+    { name: 'after a byte order mark', text: `\ufeff${a}\n${b}\n`, services: ['a', 'b'] },
+    { name: 'a List among them', text: `${a}\n${list}\n`, services: ['a', 'b', 'c'] },
+    { name: 'null among them', text: `${a}\nnull\n${b}\n`, services: ['a', 'b'] },
+    { name: 'one object, then nearly-JSON text (read on as YAML)', text: `${a}\n${nearly}\n`, services: ['a', 'b'] },
+    { name: 'one object, then YAML documents after a separator', text: `${a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: shop}\nspec: {clusterIP: 10.96.0.2, ports: [{port: 80}]}\n`, services: ['a', 'b'] },
+    { name: 'two objects, then nearly-JSON text', text: `${a}\n${b}\n${service('c', '10.96.0.3', ',')}\n`, error: { code: 'KPC002', line: 3 } },
+    { name: 'two objects, then a YAML separator', text: `${a}\n${b}\n---\n${c}\n`, error: { code: 'KPC002', line: 3 } },
+    { name: 'an object, then words', text: `${a}\n\nnot json\n`, error: { code: 'KPC004', line: 3 } },
+    { name: 'an object, then a list', text: `${a}\n[1, 2]\n`, error: { code: 'KPC004', line: 2 } },
+  ];
+
+  /** What kubectl makes of a file: its exit code and the objects it prints (one after another). */
+  async function kubectlStream(file: string): Promise<{ code: number; objects: Record<string, unknown>[] }> {
+    const args = ['--kubeconfig', kubeconfig, '--server', server.url, 'create', '-f', file, '--dry-run=client', '-o', 'json', '--validate=false'];
+    const r = spawnSync('kubectl', args, { encoding: 'utf8', timeout: 30_000 });
+    const text = r.stdout.trim();
+    return { code: r.status ?? -1, objects: text ? text.split(/\n(?=\{)/).map((t) => JSON.parse(t) as Record<string, unknown>) : [] };
+  }
+
+  it.each(cases)('$name: what kubectl reads', async ({ text, services, error }) => {
+    const file = join(dir, 'stream.json');
+    writeFileSync(file, text);
+    const reference = await kubectlStream(file);
+    const mine = ours(file);
+    if (services) {
+      expect(reference.code).toBe(0);
+      expect(reference.objects.map((o) => (o.metadata as Record<string, unknown>).name)).toEqual(services);
+      expect(mine.diagnostics).toEqual([]);
+      expect(mine.values).toEqual(reference.objects);
+    } else {
+      expect(reference.code).not.toBe(0);
+      expect(mine.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([['error', error?.code, error?.line]]);
+    }
+  });
+
+  it('a mistake in a later object is placed on its own line of the file, and the run stops with exit code 2', async () => {
+    const bad = JSON.stringify({ ...JSON.parse(b), spec: { clusterIP: '10.96.0.2', ports: [{ port: 70000 }] } }, null, 2);
+    const text = `${a}\n${bad}\n`;
+    const file = join(dir, 'stream-bad.json');
+    writeFileSync(file, text);
+    const line = text.split('\n').findIndex((l) => l.includes('70000')) + 1;
+    expect(line).toBeGreaterThan(2);
+    const r = await runCli([file, '--hostname-override', 'node-a']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${file}:${line}: error KPC015: Service shop/b: spec.ports[0].port: must be between 1 and 65535, found 70000\n`);
+  });
+
+  it('after two JSON objects, a YAML separator is named as the likely mistake', () => {
+    const file = join(dir, 'stream-separator.json');
+    writeFileSync(file, `${a}\n${b}\n---\n${c}\n`);
+    expect(ours(file).diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/^invalid JSON: .*a YAML document separator after JSON objects/)]);
+  });
+});

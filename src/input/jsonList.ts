@@ -17,7 +17,8 @@ export interface JsonSpan {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const MAX_DEPTH = 256;
+/** Deeper nesting than this is not read by the byte readers (the stack stays small). */
+export const MAX_JSON_DEPTH = 256;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -82,7 +83,7 @@ export function valueEnd(b: Uint8Array, i: number, depth = 0): number {
   const c = b[i];
   if (c === QUOTE) return stringEnd(b, i);
   if (c === 0x7b || c === 0x5b) {
-    if (depth >= MAX_DEPTH) return -1;
+    if (depth >= MAX_JSON_DEPTH) return -1;
     const object = c === 0x7b;
     const close = object ? 0x7d : 0x5d;
     i = skipSpace(b, i + 1);

@@ -1,10 +1,15 @@
 import { kubeYamlSchema, yaml } from './yaml.js';
 
+/** Finds the 1-based line of a field path inside one of a source's documents. */
+export interface LineFinder {
+  lineOf(doc: number, path: readonly (string | number)[]): number | undefined;
+}
+
 /**
  * Maps field paths of the documents in one source text to 1-based line numbers. Built lazily:
  * only a run that reports a problem pays for the second, position-tracking parse.
  */
-export class Locator {
+export class Locator implements LineFinder {
   private docs: unknown[] | undefined;
   private readonly lines = new WeakMap<object, number>();
   /** The last line of each mapping or list: a key looked for in it is not looked for past it. */
@@ -146,5 +151,27 @@ export class Locator {
     const re = new RegExp(`(^\\s*(-\\s+)?|[{,]\\s*)["']?${esc}["']?\\s*:`);
     for (let i = from; i < lines.length && i <= to; i++) if (re.test(lines[i])) return i;
     return from;
+  }
+}
+
+/**
+ * The lines of one value inside a longer text (an object of a JSON stream), numbered as in the
+ * whole text. The value's text is decoded only when a line is first asked for.
+ */
+export class SpanLocator implements LineFinder {
+  private inner: Locator | undefined;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    /** The 0-based line of the text the value starts on. */
+    private readonly firstLine: number,
+  ) {}
+
+  lineOf(doc: number, path: readonly (string | number)[]): number | undefined {
+    this.inner ??= new Locator(this.bytes.toString('utf8', this.start, this.end));
+    const line = this.inner.lineOf(doc, path);
+    return line === undefined ? undefined : line + this.firstLine;
   }
 }

@@ -8,8 +8,9 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { YAMLException } from 'js-yaml';
 import { kubeYamlSchema, yaml } from './yaml.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { Locator } from './locator.js';
-import { splitJsonList, type JsonSpan } from './jsonList.js';
+import { Locator, SpanLocator, type LineFinder } from './locator.js';
+import { splitJsonStream } from './jsonStream.js';
+import { MAX_JSON_DEPTH, splitJsonList, type JsonSpan } from './jsonList.js';
 import type { RawObject } from './rawObject.js';
 
 export interface InputResult {
@@ -139,6 +140,7 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
     try {
       docs = [JSON.parse(text)];
     } catch (e) {
+      if (trimmed.startsWith('{') && readJsonStream(file, bytes, objects, diagnostics)) return;
       // Not strict JSON (a trailing comma, an unquoted key): kubectl then reads it as YAML, a
       // superset, whatever the file's name, and so is it read here. When that fails too, the
       // mistake named is YAML's in a file named so, else the JSON one (where it stops being JSON).
@@ -155,6 +157,56 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
     docs = parseYaml(text, file, diagnostics);
   }
   docs.forEach((doc, index) => addDocument(file, doc, index, locator, objects, diagnostics));
+}
+
+/**
+ * A text of JSON objects one after another, read as kubectl reads it (see splitJsonStream); false
+ * when not even its first value is JSON, which kubectl then reads as YAML from the start. After
+ * one object, text that is not JSON is read on as YAML; after two or more it is a JSON mistake.
+ */
+function readJsonStream(file: string, bytes: Buffer, objects: RawObject[], diagnostics: Diagnostic[]): boolean {
+  let from = 0;
+  // Up to two leading byte order marks, as for any text.
+  for (let k = 0; k < 2 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf; k++) from += 3;
+  const stream = splitJsonStream(bytes, from);
+  if (stream.values.length === 0 || (stream.values.length === 1 && stream.stop === bytes.length)) return false;
+  let after: { text: string; docs: unknown[]; diagnostics: Diagnostic[] } | undefined;
+  if (stream.stop < bytes.length) {
+    const rest = bytes.toString('utf8', stream.stop);
+    if (stream.values.length === 1) {
+      // The text already read is blanked out, so that lines (and columns) stay where they are.
+      const column = bytes.toString('utf8', stream.stopLineStart, stream.stop).length;
+      const text = '\n'.repeat(stream.stopLine) + ' '.repeat(column) + rest;
+      const asYaml: Diagnostic[] = [];
+      const docs = parseYaml(text, file, asYaml);
+      after = { text, docs, diagnostics: asYaml };
+    }
+    const yamlFailed = !after || after.diagnostics.some((d) => d.severity === 'error');
+    // As for a whole text: the mistake named is YAML's in a file named so, else the JSON one.
+    if (after && yamlFailed && /\.ya?ml$/i.test(file)) {
+      diagnostics.push(...after.diagnostics);
+      return true;
+    }
+    if (yamlFailed) {
+      const found = jsonSyntaxError(rest);
+      // kubectl takes a text that starts with two JSON objects for JSON throughout: a YAML
+      // document separator after them is a mistake, and the likely one worth naming.
+      const separator = rest.startsWith('---') ? ' (a YAML document separator after JSON objects: a text that starts with two or more JSON objects is read as JSON only)' : '';
+      const why = (found ? found.reason : `nested more than ${MAX_JSON_DEPTH} levels deep`) + separator;
+      diagnostics.push(diag('KPC002', `invalid JSON: ${why}`, { file, line: stream.stopLine + (found ? lineAt(rest, found.offset) : 1) }));
+      return true;
+    }
+  }
+  for (const v of stream.values) {
+    const doc: unknown = JSON.parse(bytes.toString('utf8', v.start, v.end));
+    addDocument(file, doc, 0, new SpanLocator(bytes, v.start, v.end, v.line), objects, diagnostics);
+  }
+  if (after) {
+    diagnostics.push(...after.diagnostics);
+    const locator = new Locator(after.text);
+    after.docs.forEach((doc, index) => addDocument(file, doc, index, locator, objects, diagnostics));
+  }
+  return true;
 }
 
 /**
@@ -307,7 +359,7 @@ function parseYamlLastKeyWins(text: string, file: string, diagnostics: Diagnosti
   }
 }
 
-function addDocument(file: string, doc: unknown, index: number, locator: Locator, objects: RawObject[], diagnostics: Diagnostic[]): void {
+function addDocument(file: string, doc: unknown, index: number, locator: LineFinder, objects: RawObject[], diagnostics: Diagnostic[]): void {
   if (doc === null || doc === undefined) return; // an empty document between `---` lines
   const locate = (prefix: readonly (string | number)[]) => (path: readonly (string | number)[]) => locator.lineOf(index, [...prefix, ...path]);
   if (typeof doc !== 'object' || Array.isArray(doc)) {

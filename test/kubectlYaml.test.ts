@@ -223,3 +223,31 @@ describe('JSON objects one after another (kubectl reads a text that starts with 
     expect(ours(file).diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/^invalid JSON: .*a YAML document separator after JSON objects/)]);
   });
 });
+
+describe('an empty metadata.namespace is the default namespace, as kubectl sends the object', () => {
+  const objects = (ns: string) => [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80 }] } },
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-a', namespace: ns, labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'http', port: 8080 }] },
+  ];
+
+  it('in YAML and in a JSON List: kubectl names the default namespace, and the rules are those of namespace "default"', async () => {
+    const yamlFile = join(dir, 'empty-ns.yaml');
+    writeFileSync(yamlFile, objects('').map((o) => JSON.stringify(o)).join('\n---\n'));
+    const reference = await kubectlJson(yamlFile);
+    expect(reference.map((o) => (o.metadata as Record<string, unknown>).namespace)).toEqual(['default', 'default']);
+    const listFile = join(dir, 'empty-ns.json');
+    writeFileSync(listFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects('') }));
+    const named = join(dir, 'default-ns.json');
+    writeFileSync(named, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects('default') }));
+    const args = ['--hostname-override', 'node-a', '--format', 'restore'];
+    const [fromYaml, fromList, expected] = [await runCli([yamlFile, ...args]), await runCli([listFile, ...args]), await runCli([named, ...args])];
+    expect(expected.code).toBe(0);
+    expect(expected.stdout).toContain('--comment "default/web:http cluster IP"');
+    expect(expected.stdout).toContain('--to-destination 10.0.0.1:8080');
+    for (const r of [fromYaml, fromList]) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(expected.stdout);
+    }
+  });
+});

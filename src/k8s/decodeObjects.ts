@@ -106,7 +106,8 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
   const refuse = (raw: RawObject): void => {
     const meta = raw.value.metadata;
     if (!meta || typeof meta !== 'object') return;
-    const { namespace = 'default', name } = meta as Record<string, unknown>;
+    const { namespace: given, name } = meta as Record<string, unknown>;
+    const namespace = given === undefined || given === '' ? 'default' : given;
     if (typeof namespace === 'string' && typeof name === 'string') refused.add(`${namespace}/${name}`);
   };
 

@@ -205,10 +205,10 @@ function unallocated(r: FieldReader, type: Service['type'], hasClusterIP: boolea
   if (type === 'LoadBalancer' && etp === 'Local' && !healthCheckNodePort) r.report('KPC034', ['spec', 'healthCheckNodePort'], `is not set: the API server allocates one for a LoadBalancer Service with externalTrafficPolicy Local; without it there is no health check rule (${shown})`);
 }
 
-/** Reads metadata.name (checked with `nameRule`) and metadata.namespace (default "default"). */
+/** Reads metadata.name (checked with `nameRule`) and metadata.namespace ("default" when missing or empty, as kubectl sends it). */
 export function readMeta(r: FieldReader, nameRule: (v: string) => string | undefined): { namespace: string; name?: string } {
   const name = r.string(['metadata', 'name'], true);
-  const namespace = r.string(['metadata', 'namespace']) ?? 'default';
+  const namespace = r.string(['metadata', 'namespace']) || 'default';
   let ok = name;
   if (name !== undefined) {
     const why = nameRule(name);
@@ -223,7 +223,7 @@ export function readMeta(r: FieldReader, nameRule: (v: string) => string | undef
 export function objectLabel(raw: RawObject, kind: string): string {
   const meta = raw.value.metadata as Record<string, unknown> | undefined;
   const show = (v: unknown, fallback: string) =>
-    typeof v === 'string' && /^[a-z0-9.-]{1,253}$/.test(v) ? v : v === undefined ? fallback : JSON.stringify(v)?.slice(0, 80) ?? fallback;
+    typeof v === 'string' && /^[a-z0-9.-]{1,253}$/.test(v) ? v : v === undefined || v === '' ? fallback : JSON.stringify(v)?.slice(0, 80) ?? fallback;
   const ns = show(meta && typeof meta === 'object' ? meta.namespace : undefined, 'default');
   const name = show(meta && typeof meta === 'object' ? meta.name : undefined, '?');
   return `${kind} ${ns}/${name}`;

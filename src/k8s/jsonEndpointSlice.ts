@@ -85,7 +85,7 @@ function readMeta(c: JsonCursor): Read<Meta> {
       name = v;
     } else {
       if (v === FAIL) return FAIL;
-      namespace = v ?? 'default';
+      namespace = v || 'default';
     }
   }
   if (f === -2 || name === undefined || dns1123Subdomain(name) || dns1123Label(namespace)) return FAIL;

@@ -103,7 +103,7 @@ export function quickEndpointSlice(raw: RawObject): EndpointSlice | undefined {
   const meta = v.metadata;
   if (!isMapping(meta)) return undefined;
   const name = meta.name;
-  const namespace = absent(meta.namespace) ? 'default' : meta.namespace;
+  const namespace = absent(meta.namespace) || meta.namespace === '' ? 'default' : meta.namespace;
   if (typeof name !== 'string' || dns1123Subdomain(name) || typeof namespace !== 'string' || dns1123Label(namespace)) return undefined;
   const addressType = v.addressType;
   if (addressType !== 'IPv4' && addressType !== 'IPv6' && addressType !== 'FQDN') return undefined;

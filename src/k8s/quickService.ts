@@ -114,7 +114,7 @@ export function quickService(raw: RawObject): Service | undefined {
   const spec = v.spec;
   if (!isMapping(meta) || !isMapping(spec)) return undefined;
   const name = meta.name;
-  const namespace = absent(meta.namespace) ? 'default' : meta.namespace;
+  const namespace = absent(meta.namespace) || meta.namespace === '' ? 'default' : meta.namespace;
   if (typeof name !== 'string' || dns1035Label(name) || typeof namespace !== 'string' || dns1123Label(namespace)) return undefined;
   const unwatchedBy = unwatchedLabel(meta.labels);
   // ExternalName Services make no rules; the checked reader handles their special cases.

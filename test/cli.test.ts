@@ -132,6 +132,29 @@ describe('command line', () => {
   });
 });
 
+describe('--family of a family the input has no Service of', () => {
+  const ipv6 = join(FIXTURES_DIR, 'ipv6');
+  const ipv6Args = readFileSync(join(ipv6, 'args'), 'utf8').split('\n').filter(Boolean);
+
+  it('an IPv4-only input with --family IPv6: the fixed chains, exit 0, and a warning saying why there is nothing else', async () => {
+    const run = await runCli([overall, ...overallArgs, '--family', 'IPv6', '--format', 'restore']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(':KUBE-SERVICES - [0:0]');
+    expect(run.stdout).not.toContain('cluster IP"');
+    expect(run.stdout).not.toContain('KUBE-SVC-');
+    expect(run.stderr).toMatch(/^<settings>: warning KPC032: no Service has an IPv6 cluster IP \(all \d+ Services with a cluster IP have only IPv4 ones\): the IPv6 rules are only kube-proxy's fixed chains; the IPv4 rules come with --family IPv4$/m);
+  });
+
+  it('a dual-stack input: no such warning for either family', async () => {
+    for (const family of ['IPv4', 'IPv6']) {
+      const run = await runCli([ipv6, ...ipv6Args, '--family', family]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('cluster IP"');
+      expect(run.stderr).not.toMatch(/no Service has an/);
+    }
+  });
+});
+
 describe('empty values and standard input twice', () => {
   const demo = join(FIXTURES_DIR, 'demo');
   it.each([

@@ -34,6 +34,23 @@ function clusterIPFor(svc: Service, family: Family): string {
 }
 
 
+/**
+ * Why a model of `family` has no service port although the input has Services with cluster IPs:
+ * every one of them is of the other family (an IPv4 cluster compiled with --family IPv6, say).
+ */
+function otherFamilyOnly(services: readonly Service[], family: Family): string | undefined {
+  const other: Family = family === 'IPv4' ? 'IPv6' : 'IPv4';
+  let count = 0;
+  for (const svc of services) {
+    if (svc.type === 'ExternalName' || svc.clusterIP === '' || svc.clusterIP === 'None') continue;
+    if (!clusterIPFor(svc, other)) return undefined;
+    count++;
+  }
+  if (count === 0) return undefined;
+  const which = count === 1 ? 'the one Service with a cluster IP has' : `all ${count} Services with a cluster IP have`;
+  return `no Service has an ${family} cluster IP (${which} only ${other} ones): the ${family} rules are only kube-proxy's fixed chains; the ${other} rules come with --family ${other}`;
+}
+
 function ipsOfFamily(list: readonly string[], family: Family): string[] {
   const out: string[] = [];
   for (const t of list) {
@@ -195,6 +212,10 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
     record?.set(svc, { slices: mySlices, ports: servicePorts.slice(first) });
   }
   const totalEndpoints = servicePorts.reduce((n, sp) => n + sp.endpoints.length, 0);
+  if (servicePorts.length === 0) {
+    const mismatch = otherFamilyOnly(services, family);
+    if (mismatch) diagnostics.push(diag('KPC032', mismatch, { file: '<settings>' }));
+  }
 
   const nodePorts = resolveNodePortIPs(s, family);
   diagnostics.push(...nodePorts.diagnostics);

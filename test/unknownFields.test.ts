@@ -84,5 +84,22 @@ describe('fields the API does not define (KPC038)', () => {
       const fields = run.stderr.split('\n').filter((l) => l.includes('KPC038')).map((l) => /(\S+): is not a field/.exec(l)?.[1]);
       expect(fields.sort()).toEqual(['endpoints[0].conditions.redy', 'endpoints[0].hints.forZones[0].weight', 'ports[0].portocol']);
     });
+
+    it(`${form}: a field of an older API version is named with what took its place, not as a slip`, async () => {
+      const objects = [
+        { ...service({ topologyKeys: ['kubernetes.io/hostname', '*'], ipFamily: 'IPv4' }), metadata: { ...service().metadata, clusterName: 'old' } },
+        slice([endpoint('10.0.1.1', { topology: { 'kubernetes.io/hostname': 'node-1' } })]),
+      ];
+      const { run } = await compile(`replaced-${form.replace(' ', '')}.txt`, write(objects));
+      expect(run.code).toBe(0);
+      const warnings = run.stderr.split('\n').filter((l) => l.includes('KPC038'));
+      const hint = (field: string) => warnings.find((w) => w.includes(`: ${field}: is not a field of`))?.replace(/^.*? is not a field of (a|an) \w+ /, '').replace(/: it is ignored here.*$/, '');
+      expect(warnings).toHaveLength(4);
+      expect(hint('metadata.clusterName')).toBe('(a legacy field the API server always cleared, since removed)');
+      expect(hint('spec.topologyKeys')).toBe('(the alpha Service topology field, deprecated in Kubernetes 1.21 and since removed; kube-proxy 1.33 routes by topology hints and spec.trafficDistribution instead)');
+      expect(hint('spec.ipFamily')).toBe('(the alpha dual-stack field, replaced by spec.ipFamilies and spec.ipFamilyPolicy)');
+      expect(hint('endpoints[0].topology')).toBe("(discovery.k8s.io/v1beta1's; in v1 the node is endpoints[].nodeName and the zone endpoints[].zone)");
+      expect(run.stderr).not.toContain('did you mean');
+    });
   }
 });

@@ -140,10 +140,25 @@ function editDistance(a: string, b: string, cap: number): number {
   return Math.min(prev[b.length], cap);
 }
 
+/**
+ * Fields that older API versions had, by where they sit (`[]` for any list item), with what took
+ * their place: a manifest written for those versions meets these, and the likely fix is not a
+ * spelling one.
+ */
+const REPLACED: Readonly<Record<string, string>> = {
+  'metadata.clusterName': 'a legacy field the API server always cleared, since removed',
+  'spec.topologyKeys': 'the alpha Service topology field, deprecated in Kubernetes 1.21 and since removed; kube-proxy 1.33 routes by topology hints and spec.trafficDistribution instead',
+  'spec.ipFamily': 'the alpha dual-stack field, replaced by spec.ipFamilies and spec.ipFamilyPolicy',
+  'endpoints.[].topology': 'discovery.k8s.io/v1beta1\'s; in v1 the node is endpoints[].nodeName and the zone endpoints[].zone',
+};
+
 /** Where a report goes (a FieldReader). */
 interface Reporter {
   report(code: 'KPC038', path: readonly (string | number)[], message: string): void;
 }
+
+/** Where a field sits, whatever list item it is in: `endpoints.[].zone`. */
+const shape = (field: UnknownField): string => field.path.map((p) => (typeof p === 'number' ? '[]' : p)).join('.');
 
 /**
  * Reports each field of `value` that `schema` does not know as a KPC038 warning. The same slip in
@@ -152,13 +167,13 @@ interface Reporter {
 export function reportUnknownFields(r: Reporter, value: unknown, schema: Schema, kind: string): void {
   const first = new Map<string, { field: UnknownField; more: number }>();
   for (const field of unknownFields(value, schema)) {
-    const shape = field.path.map((p) => (typeof p === 'number' ? '[]' : p)).join('.');
-    const seen = first.get(shape);
+    const seen = first.get(shape(field));
     if (seen) seen.more++;
-    else first.set(shape, { field, more: 0 });
+    else first.set(shape(field), { field, more: 0 });
   }
   for (const { field, more } of first.values()) {
-    const meant = field.meant ? ` (did you mean ${field.meant}?)` : '';
+    const replaced = Object.hasOwn(REPLACED, shape(field)) ? ` (${REPLACED[shape(field)]})` : undefined;
+    const meant = replaced ?? (field.meant ? ` (did you mean ${field.meant}?)` : '');
     const also = more ? `; the same field is in ${more} more item${more === 1 ? '' : 's'} of the list` : '';
     r.report('KPC038', field.path, `is not a field of ${kind}${meant}: it is ignored here, and an API server with strict field validation (kubectl's default) refuses the object${also}`);
   }

@@ -333,6 +333,35 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     }
   });
 
+  // Fields the API server allows only with some types or settings (its validateService), set
+  // elsewhere: a warning each, and the rules of the Service without them, as kube-proxy reads none.
+  const misplacedCases: readonly { name: string; type: string; add: Record<string, unknown>; field: string; why: string }[] = [
+    { name: 'externalTrafficPolicy on a ClusterIP Service', type: 'ClusterIP', add: { externalTrafficPolicy: 'Local' }, field: 'externalTrafficPolicy', why: 'may only be set for an externally-accessible Service (type NodePort or LoadBalancer, or one with external IPs), and this one is ClusterIP' },
+    { name: 'healthCheckNodePort on a NodePort Service', type: 'NodePort', add: { externalTrafficPolicy: 'Local', healthCheckNodePort: 30999 }, field: 'healthCheckNodePort', why: 'may only be set when spec.type is LoadBalancer and spec.externalTrafficPolicy is Local' },
+    { name: 'healthCheckNodePort on a LoadBalancer with externalTrafficPolicy Cluster', type: 'LoadBalancer', add: { externalTrafficPolicy: 'Cluster', healthCheckNodePort: 30999 }, field: 'healthCheckNodePort', why: 'may only be set when spec.type is LoadBalancer and spec.externalTrafficPolicy is Local' },
+    { name: 'allocateLoadBalancerNodePorts on a NodePort Service', type: 'NodePort', add: { allocateLoadBalancerNodePorts: false }, field: 'allocateLoadBalancerNodePorts', why: 'may only be used when spec.type is LoadBalancer, and this Service is NodePort' },
+    { name: 'loadBalancerClass on a ClusterIP Service', type: 'ClusterIP', add: { loadBalancerClass: 'example.com/lb' }, field: 'loadBalancerClass', why: 'may only be used when spec.type is LoadBalancer, and this Service is ClusterIP' },
+    { name: 'sessionAffinityConfig without ClientIP affinity', type: 'ClusterIP', add: { sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }, field: 'sessionAffinityConfig', why: 'must not be set when spec.sessionAffinity is None' },
+  ];
+  it.each(misplacedCases)('kproxy-compile in.yaml / in.json ($name: a warning, the rules as without it)', async ({ type, add, field, why }) => {
+    const service = (extra: Record<string, unknown>) => ({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' },
+      spec: { type, clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, ...(type === 'ClusterIP' ? {} : { nodePort: 30080 }) }], ...extra },
+    });
+    const slice = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], nodeName: 'node-a' }], ports: [{ name: 'http', port: 8080 }] };
+    // Without the field (a LoadBalancer keeps its externalTrafficPolicy, which the case does not question).
+    const without = Object.fromEntries(Object.entries(add).filter(([k]) => k !== field));
+    const plain = await compileBoth('placed', [service(without), slice]);
+    const esc = why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const [i, { name, run }] of (await compileBoth('misplaced', [service(add), slice])).entries()) {
+      expect(run.code, name).toBe(0);
+      expect(run.stderr.trim().split('\n'), name).toEqual([expect.stringMatching(new RegExp(`^${name.replace('.', '\\.')}:\\d+: warning KPC033: Service shop/web: spec\\.${field}: ${esc}: the API server would reject this; kube-proxy does not read the field here$`))]);
+      expect(plain[i].run.stderr, name).toBe('');
+      expect(run.stdout, name).toContain('--to-destination 10.0.0.1:8080');
+      expect(run.stdout, name).toBe(plain[i].run.stdout);
+    }
+  });
+
   // What the API server allocates on create, left out of a hand-written manifest: a warning each,
   // as YAML and as a JSON List (the fast reader leaves such Services to the checked one).
   const allocCases: readonly { name: string; spec: Record<string, unknown>; warnings: readonly RegExp[]; rules: RegExp }[] = [

@@ -2,7 +2,7 @@ import { parseCidr, parseIp, familyOf, specialIpProblem, type Family } from '../
 import type { RawObject } from '../input/rawObject.js';
 import { FieldReader } from './fieldReader.js';
 import { reportUnknownFields, SERVICE } from './objectSchema.js';
-import { quickService } from './quickService.js';
+import { misplacedFields, quickService } from './quickService.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from './names.js';
 import { PROTOCOLS, TRAFFIC_DISTRIBUTIONS, unwatchedLabel, type LoadBalancerIngress, type Service, type ServicePortSpec, type ServiceType } from './types.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -169,6 +169,14 @@ export function decodeServiceChecked(raw: RawObject): { service?: Service; diagn
   if (t !== undefined) {
     if (t < 1 || t > 86400) r.report('KPC018', ['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], `must be between 1 and 86400, found ${t}`);
     else affinityTimeoutSeconds = t;
+  }
+
+  if (typeKnown) {
+    const placed = {
+      type, externalIPs: externalIPs.length, externalTrafficPolicy, healthCheckNodePort, sessionAffinity,
+      sessionAffinityConfig: r.get(['spec', 'sessionAffinityConfig']), allocateLoadBalancerNodePorts: r.get(['spec', 'allocateLoadBalancerNodePorts']), loadBalancerClass: r.get(['spec', 'loadBalancerClass']),
+    };
+    for (const m of misplacedFields(placed)) r.report('KPC033', m.path, `${m.why}: the API server would reject this; kube-proxy does not read the field here`);
   }
 
   // Only about a Service that is otherwise sound: beside an error it would be noise.

@@ -107,6 +107,37 @@ export function allocatesNothingMissing(type: Service['type'], ips: readonly str
   return !(type === 'LoadBalancer' && etp === 'Local' && !healthCheckNodePort);
 }
 
+/** What decides where the API server allows the type-dependent fields (see misplacedFields). */
+export interface TypeDependentFields {
+  readonly type: Service['type'];
+  readonly externalIPs: number;
+  readonly externalTrafficPolicy: string;
+  readonly healthCheckNodePort: number;
+  readonly sessionAffinity: string;
+  readonly sessionAffinityConfig: unknown;
+  readonly allocateLoadBalancerNodePorts: unknown;
+  readonly loadBalancerClass: unknown;
+}
+
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+
+/**
+ * Fields the API server allows only with some Service types or settings (its validateService),
+ * set where they are not: the API server refuses such a Service, and kube-proxy, which reads none
+ * of them there, would program what it programs without them. Each with where it sits and why.
+ */
+export function misplacedFields(f: TypeDependentFields): { path: string[]; why: string }[] {
+  const out: { path: string[]; why: string }[] = [];
+  const balancer = f.type === 'LoadBalancer';
+  const externallyAccessible = balancer || f.type === 'NodePort' || (f.type === 'ClusterIP' && f.externalIPs > 0);
+  if (f.externalTrafficPolicy !== '' && !externallyAccessible) out.push({ path: ['spec', 'externalTrafficPolicy'], why: `may only be set for an externally-accessible Service (type NodePort or LoadBalancer, or one with external IPs), and this one is ${f.type}` });
+  if (f.healthCheckNodePort !== 0 && !(balancer && f.externalTrafficPolicy === 'Local')) out.push({ path: ['spec', 'healthCheckNodePort'], why: 'may only be set when spec.type is LoadBalancer and spec.externalTrafficPolicy is Local' });
+  if (given(f.allocateLoadBalancerNodePorts) && !balancer) out.push({ path: ['spec', 'allocateLoadBalancerNodePorts'], why: `may only be used when spec.type is LoadBalancer, and this Service is ${f.type}` });
+  if (given(f.loadBalancerClass) && !balancer) out.push({ path: ['spec', 'loadBalancerClass'], why: `may only be used when spec.type is LoadBalancer, and this Service is ${f.type}` });
+  if (given(f.sessionAffinityConfig) && f.sessionAffinity === 'None') out.push({ path: ['spec', 'sessionAffinityConfig'], why: 'must not be set when spec.sessionAffinity is None' });
+  return out;
+}
+
 /** A well-formed Service read directly; undefined for anything the checked reader should look at. */
 export function quickService(raw: RawObject): Service | undefined {
   const v = raw.value;
@@ -164,6 +195,9 @@ export function quickService(raw: RawObject): Service | undefined {
   const affinityTimeoutSeconds = optInteger(timeoutField, 1, 86400, 10800);
   if (externalTrafficPolicy === null || internalTrafficPolicy === null || healthCheckNodePort === null || sessionAffinity === null || affinityTimeoutSeconds === null) return undefined;
   if (!allocatesNothingMissing(type, ips, ports, spec.allocateLoadBalancerNodePorts, externalTrafficPolicy, healthCheckNodePort)) return undefined;
+  // A type-dependent field where the API server refuses it gets a warning from the checked reader.
+  const placed = { type, externalIPs: externalIPs.length, externalTrafficPolicy, healthCheckNodePort, sessionAffinity, sessionAffinityConfig: spec.sessionAffinityConfig, allocateLoadBalancerNodePorts: spec.allocateLoadBalancerNodePorts, loadBalancerClass: spec.loadBalancerClass };
+  if (misplacedFields(placed).length) return undefined;
   // A field the API does not define gets a warning from the checked reader.
   if (hasUnknownFields(v, SERVICE)) return undefined;
 

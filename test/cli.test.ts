@@ -99,6 +99,15 @@ describe('command line', () => {
     expect(existsSync(join(dir, 'restore'))).toBe(false);
   });
 
+  it('--backend and --family take any case: --backend IPVS --family IPv4 is --backend ipvs --family ipv4', async () => {
+    const lower = await runCli([overall, ...overallArgs, '--backend', 'ipvs', '--family', 'ipv4']);
+    const upper = await runCli([overall, ...overallArgs, '--backend', 'IPVS', '--family', 'IPv4']);
+    expect(lower.code).toBe(0);
+    expect(lower.stdout).toContain('-A KUBE-SERVICES');
+    expect(lower.stdout).toMatch(/^-A -t 172\.30\.0\.41:80 -s rr$/m);
+    expect(upper).toEqual(lower);
+  });
+
   it('kproxy-compile (no input is a usage error)', async () => {
     const run = await runCli([]);
     expect(run.code).toBe(2);

@@ -29,8 +29,9 @@ export function configPath(options: CommonOptions): string[] {
 /** Validates the options every compiling command shares: backend, family and node flags. */
 export function commonOptions(opts: Record<string, unknown>): { options: CommonOptions; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const backend = String(opts.backend ?? 'iptables');
-  if (backend !== 'iptables' && backend !== 'ipvs') diagnostics.push(diag('KPC040', `--backend ${JSON.stringify(backend)} is not supported (supported: iptables, ipvs)`, { file: '<flags>' }));
+  // Any case, as for --family: `--backend IPVS` is no different request.
+  const backend = String(opts.backend ?? 'iptables').toLowerCase();
+  if (backend !== 'iptables' && backend !== 'ipvs') diagnostics.push(diag('KPC040', `--backend ${JSON.stringify(String(opts.backend))} is not supported (supported: iptables, ipvs)`, { file: '<flags>' }));
   const familyText = String(opts.family ?? 'ipv4').toLowerCase();
   if (familyText !== 'ipv4' && familyText !== 'ipv6') diagnostics.push(diag('KPC040', `--family must be ipv4 or ipv6, found ${JSON.stringify(opts.family)}`, { file: '<flags>' }));
   if (opts.config === '') diagnostics.push(diag('KPC040', '--config must name a KubeProxyConfiguration file, found an empty value', { file: '<flags>' }));

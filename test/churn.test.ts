@@ -51,6 +51,22 @@ describe('kproxy-compile churn', () => {
     expect(steps[3].rules.added).toBe(2);
   });
 
+  it('a rollout of a Service with no endpoints is a step that changes nothing, not a step left out', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kpc-rollout-'));
+    try {
+      const file = join(tmp, 'empty-rollout.yaml');
+      writeFileSync(file, `apiVersion: kproxy-compile/v1\nkind: Timeline\nstart: ${join(FIXTURES_DIR, 'demo')}\nsteps:\n  - scale: {service: shop/frontend, replicas: 0}\n  - rollout: {service: shop/frontend}\n  - scale: {service: shop/frontend, replicas: 1}\n`);
+      const steps = await churnJson(['--timeline', file]);
+      expect(steps.map((s) => s.name)).toEqual(['scale shop/frontend to 0', 'roll out shop/frontend: no endpoints to replace', 'scale shop/frontend to 1']);
+      expect(steps[1].endpoints).toEqual([]);
+      expect(steps[1].rules).toEqual({ added: 0, removed: 0, changed: 0 });
+      expect(steps[1].chains).toEqual({ added: 0, removed: 0 });
+      expect(steps[2].endpoints).toHaveLength(1);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('--timeline - reads the timeline from standard input, its start relative to the working directory', async () => {
     const text = (await import('node:fs')).readFileSync(join(TIMELINES, 'rolling-update.yaml'), 'utf8');
     const fromFile = await churnJson(['--timeline', join(TIMELINES, 'rolling-update.yaml')]);

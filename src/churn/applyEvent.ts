@@ -79,10 +79,10 @@ export function eventProblem(c: Cluster, event: TimelineEvent): EventProblem | u
  * one new state; a rollout gives two per endpoint (replacement ready + old terminating, then old
  * removed), as a Deployment's rolling update does.
  */
-/** How many states `applyEvent` makes of `event`, known before making them: a rollout makes two per endpoint. */
+/** How many states `applyEvent` makes of `event`, known before making them: a rollout makes two per endpoint (one when there is none). */
 export function eventStateCount(c: Cluster, event: TimelineEvent): number {
   if (event.kind !== 'rollout') return 1;
-  return 2 * slicesOf(c, event.service).reduce((n, s) => n + s.endpoints.length, 0);
+  return Math.max(1, 2 * slicesOf(c, event.service).reduce((n, s) => n + s.endpoints.length, 0));
 }
 
 export function applyEvent(c: Cluster, event: TimelineEvent, name: string): State[] {
@@ -122,6 +122,8 @@ export function applyEvent(c: Cluster, event: TimelineEvent, name: string): Stat
       const states: State[] = [];
       let current = c;
       const olds = slices.flatMap((s) => s.endpoints.map((e) => e.addresses[0]));
+      // Nothing to replace is still a step of the story, shown as one that changes nothing.
+      if (olds.length === 0) return [{ name: `${name}: no endpoints to replace`, cluster: c }];
       olds.forEach((old, i) => {
         const cur = slicesOf(current, service);
         const oldEp = cur.flatMap((s) => s.endpoints).find((e) => e.addresses[0] === old);

@@ -58,6 +58,21 @@ describe('kproxy-compile diff X X (no differences, exit 0) for every fixture', (
   }
 });
 
+describe('golden files in CI, as the README shows: record with -o, check with diff', () => {
+  it('the recorded rules check clean (exit 0); a changed endpoint is drift (exit 1) naming the endpoints', async () => {
+    const golden = join(tmp, 'golden-node-a.rules');
+    const record = await runCli([join(FIXTURES_DIR, 'demo'), '-o', golden]);
+    expect(record.code).toBe(0);
+    const clean = await runCli(['diff', golden, join(FIXTURES_DIR, 'demo')]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe('no differences\n');
+    const drifted = editedDemo('golden-drift', 'shop.yaml', (t) => t.replace('10.244.3.30', '10.244.3.31'));
+    const check = await runCli(['diff', golden, drifted, '--no-color']);
+    expect(check.code).toBe(1);
+    expect(check.stdout.split('\n').slice(0, 3)).toEqual(['shop/frontend:http', '  endpoints added: 10.244.3.31:8080', '  endpoints removed: 10.244.3.30:8080']);
+  });
+});
+
 describe('kproxy-compile diff OLD NEW (each kind of change)', () => {
   const demo = join(FIXTURES_DIR, 'demo');
 

@@ -186,6 +186,27 @@ describe('bad input: exit 2, one message per problem, nothing on stdout, no outp
   });
 });
 
+describe('several problems in one object', () => {
+  it('are reported in the order of their lines, in YAML and in a JSON List alike', async () => {
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.96.0.10', prots: [], ports: [{ port: 70000, protocol: 'TCPX' }], type: 'Bogus' } };
+    const texts = {
+      'order.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  clusterIP: 10.96.0.10\n  "prots": []\n  ports:\n  - port: 70000\n    protocol: "TCPX"\n  type: "Bogus"\n',
+      'order.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [service] }, null, 2),
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const run = await runCli([file]);
+      expect(run.code, name).toBe(2);
+      const found = run.stderr.trim().split('\n').map((l) => { const m = /^[^:]+:(\d+): \w+ (KPC\d+)/.exec(l); return [Number(m?.[1]), m?.[2]]; });
+      // Where each problem is, counted in the text itself.
+      const at = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+      expect(found, name).toEqual([[at('"prots"'), 'KPC038'], [at('70000'), 'KPC015'], [at('"TCPX"'), 'KPC016'], [at('"Bogus"'), 'KPC017']]);
+      expect(at('"prots"') < at('70000') && at('70000') < at('"TCPX"') && at('"TCPX"') < at('"Bogus"'), name).toBe(true);
+    }
+  });
+});
+
 describe('tolerated input: warnings on stderr, output as kube-proxy would produce', () => {
   it('kproxy-compile in.yaml (a slice for a missing Service is a warning)', async () => {
     const caseDir = mkdtempSync(join(dir, 'warn-'));

@@ -67,6 +67,16 @@ function unmatchedSlicePorts(services: readonly Service[], slices: readonly Endp
   });
 }
 
+/**
+ * One object's diagnostics in the order of their lines: the readers check fields in their own
+ * order (a type after the ports it decides about), and a reader of the messages goes down the file.
+ * Equal lines keep their order; one without a line goes last.
+ */
+function inLineOrder(ds: readonly Diagnostic[]): readonly Diagnostic[] {
+  if (ds.length < 2) return ds;
+  return ds.map((d, i) => ({ d, i })).sort((a, b) => (a.d.line ?? Infinity) - (b.d.line ?? Infinity) || a.i - b.i).map((x) => x.d);
+}
+
 /** The kinds read here. */
 const READ_KINDS = ['Service', 'EndpointSlice', 'Node', 'KubeProxyConfiguration'] as const;
 
@@ -199,16 +209,16 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
     }
     if (kind === 'Service' && group === '') {
       const { service, diagnostics: ds } = decodeService(raw);
-      diagnostics.push(...ds);
+      diagnostics.push(...inLineOrder(ds));
       if (service) addService(service, raw, ds.length === 0);
       else refuse(raw);
     } else if (kind === 'EndpointSlice' && group === 'discovery.k8s.io') {
       const { slice, diagnostics: ds } = decodeEndpointSlice(raw);
-      diagnostics.push(...ds);
+      diagnostics.push(...inLineOrder(ds));
       if (slice) addSlice(slice, raw, ds.length === 0);
     } else if (kind === 'Node' && group === '') {
       const { node, diagnostics: ds } = decodeNode(raw);
-      diagnostics.push(...ds);
+      diagnostics.push(...inLineOrder(ds));
       if (node && !duplicate(`node/${node.name}`, raw, `Node ${node.name}`)) nodes.push(node);
     } else if (kind === 'KubeProxyConfiguration' && group === 'kubeproxy.config.k8s.io') {
       proxyConfigs.push(raw);

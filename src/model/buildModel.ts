@@ -21,6 +21,9 @@ function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   return keyed.map((k) => k.item);
 }
 
+/** Whether kube-proxy makes rules for a Service at all: not for ExternalName, headless or unallocated ones. */
+const proxied = (svc: Service): boolean => svc.type !== 'ExternalName' && svc.clusterIP !== '' && svc.clusterIP !== 'None';
+
 /** The cluster IP kube-proxy uses for `family`, or '' when the Service has none of that family. */
 function clusterIPFor(svc: Service, family: Family): string {
   if (svc.ipFamilies.length === 0) {
@@ -42,7 +45,7 @@ function otherFamilyOnly(services: readonly Service[], family: Family): string |
   const other: Family = family === 'IPv4' ? 'IPv6' : 'IPv4';
   let count = 0;
   for (const svc of services) {
-    if (svc.type === 'ExternalName' || svc.clusterIP === '' || svc.clusterIP === 'None') continue;
+    if (!proxied(svc)) continue;
     if (!clusterIPFor(svc, other)) return undefined;
     count++;
   }
@@ -153,7 +156,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
   const servicePorts: ServicePort[] = [];
   const services = sortedBy(cluster.services, (x) => `${x.namespace}/${x.name}`);
   for (const svc of services) {
-    if (svc.type === 'ExternalName' || svc.clusterIP === '' || svc.clusterIP === 'None') continue;
+    if (!proxied(svc)) continue;
     const clusterIP = clusterIPFor(svc, family);
     if (!clusterIP) continue;
     const mySlices = slicesOf.get(`${svc.namespace}/${svc.name}`) ?? [];

@@ -151,7 +151,7 @@ export class JsonCursor {
         this.seen[top] |= 1 << f;
         return f;
       }
-      if (others && !others.some((word) => sameKey(b, start, len, word))) return -2;
+      if (others && !anyKey(b, start, len, others)) return -2;
       this.skip();
     }
   }
@@ -176,6 +176,16 @@ export class JsonCursor {
     if (c === 0x2c) this.i++;
     return true;
   }
+}
+
+/**
+ * Whether the `len` bytes at `start` spell one of `words`. A loop, not `words.some(...)`: a callback
+ * that sees nextField's locals puts them in a context object, allocated on every call and every
+ * turn of its loop, which is most of what reading a large List's endpoints allocates.
+ */
+function anyKey(b: Uint8Array, start: number, len: number, words: readonly string[]): boolean {
+  for (const w of words) if (sameKey(b, start, len, w)) return true;
+  return false;
 }
 
 /** Whether the `len` bytes at `start` spell `word` (ASCII). */

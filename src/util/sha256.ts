@@ -21,11 +21,26 @@ const H = new Int32Array(8);
 let message = new Uint8Array(256);
 const utf8 = new TextEncoder();
 
-/** Pads `text` into `message` and returns the padded size (a multiple of 64 bytes). */
-function pad(text: string): number {
-  // UTF-8 takes at most three bytes per UTF-16 unit.
-  if (message.length < text.length * 3 + 72) message = new Uint8Array(text.length * 3 + 72);
-  const n = utf8.encodeInto(text, message).written;
+/** Writes `text`'s UTF-8 bytes into `message` at `at`; returns where they end. */
+function put(text: string, at: number): number {
+  // UTF-8 takes at most three bytes per UTF-16 unit; the 72 leave room for padding and length.
+  if (message.length < at + text.length * 3 + 72) {
+    const bigger = new Uint8Array(2 * (at + text.length * 3 + 72));
+    bigger.set(message.subarray(0, at));
+    message = bigger;
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Names and addresses are ASCII: copied a code unit a byte, the rest left to the encoder.
+    if (c > 0x7f) return at - i + utf8.encodeInto(text, message.subarray(at - i)).written;
+    message[at++] = c;
+  }
+  return at;
+}
+
+/** Pads the UTF-8 of `a + b + c` into `message` and returns the padded size (a multiple of 64 bytes). */
+function pad(a: string, b: string, c: string): number {
+  const n = put(c, put(b, put(a, 0)));
   const size = (((n + 8) >> 6) + 1) * 64;
   message[n] = 0x80;
   message.fill(0, n + 1, size - 8);
@@ -44,13 +59,14 @@ function pad(text: string): number {
 }
 
 /**
- * SHA-256 of the UTF-8 `text`, as the eight big-endian words of the digest (the same array each
+ * SHA-256 of the UTF-8 `a + b + c`, as the eight big-endian words of the digest (the same array each
  * call: read it before the next). Computed here rather than by node:crypto because chain names
  * hash a few dozen bytes once per endpoint, where the native call and the Buffer it returns cost
- * more than the hashing itself.
+ * more than the hashing itself. The text comes in parts so that callers need not glue it first
+ * (a glued string is a rope, flattened again to be read).
  */
-export function sha256(text: string): Int32Array {
-  const size = pad(text);
+export function sha256(a: string, b = '', c = ''): Int32Array {
+  const size = pad(a, b, c);
   H.set(H0);
   for (let block = 0; block < size; block += 64) {
     for (let t = 0; t < 16; t++) {

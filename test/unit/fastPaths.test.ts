@@ -9,7 +9,7 @@ import { quickEndpointSlice } from '../../src/k8s/quickEndpointSlice.js';
 import { quickService } from '../../src/k8s/quickService.js';
 import { decodeServiceChecked } from '../../src/k8s/decodeService.js';
 import { mutants, prng } from '../helpers/mutate.js';
-import { chainHash } from '../../src/util/hash.js';
+import { chainHash, hashedName } from '../../src/util/hash.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 
 /** kube-proxy's definition, computed with node:crypto as the reference. */
@@ -48,6 +48,20 @@ describe('fast paths agree with their reference', () => {
       expect(chainHash(s), JSON.stringify(s)).toBe(referenceHash(s));
     }
     for (const n of [0, 55, 56, 63, 64, 119, 120, 1000]) expect(chainHash('x'.repeat(n))).toBe(referenceHash('x'.repeat(n)));
+  });
+
+  it('hashedName is the prefix and the chainHash of its parts glued, however the text is split (3,000 texts)', () => {
+    const rnd = prng(23);
+    const alphabet = [...'abcdefghijklmnopqrstuvwxyz0123456789-/:.[]é€😀'];
+    for (let i = 0; i < 3_000; i++) {
+      const len = Math.floor(rnd() * (i % 50 === 0 ? 300 : 70));
+      const chars = Array.from({ length: len }, () => alphabet[Math.floor(rnd() * alphabet.length)]);
+      // Two cut points between characters (never inside a surrogate pair): three parts, any of them empty.
+      const [x, y] = [Math.floor(rnd() * (len + 1)), Math.floor(rnd() * (len + 1))].sort((p, q) => p - q);
+      const [a, b, c] = [chars.slice(0, x).join(''), chars.slice(x, y).join(''), chars.slice(y).join('')];
+      const prefix = i % 2 ? 'KUBE-SEP-' : 'KUBE-SVC-';
+      expect(hashedName(prefix, a, b, c), JSON.stringify([a, b, c])).toBe(prefix + referenceHash(a + b + c));
+    }
   });
 
   it('every EndpointSlice the fast decoder accepts decodes to exactly what the checked reader gives', () => {

@@ -1,4 +1,4 @@
-import { chainHash } from '../../util/hash.js';
+import { hashedName } from '../../util/hash.js';
 import type { Endpoint, ServicePort } from '../../model/types.js';
 
 /** Per-service chain names; one hash of `id + proto` serves SVC, SVL, EXT and FW. */
@@ -11,20 +11,21 @@ export interface ServiceChains {
 
 /**
  * `prefix + hash` as a flat string. `+` and templates build a two-piece rope, which every sort
- * comparison and Map lookup must flatten first; chain names are sorted and looked up by the
- * hundred thousand, and join copies the characters once instead.
+ * comparison and Map lookup must flatten first; join copies the characters once instead.
  */
-function chainName(prefix: string, hash: string): string {
+function flat(prefix: string, hash: string): string {
   return [prefix, hash].join('');
 }
 
 export function serviceChains(sp: ServicePort): ServiceChains {
-  const h = chainHash(sp.id + sp.proto);
-  return { svc: chainName('KUBE-SVC-', h), svl: chainName('KUBE-SVL-', h), ext: chainName('KUBE-EXT-', h), fw: chainName('KUBE-FW-', h) };
+  const svc = hashedName('KUBE-SVC-', sp.id, sp.proto);
+  // The four share one hash: the others are the same text after another prefix.
+  const h = svc.slice(9);
+  return { svc, svl: flat('KUBE-SVL-', h), ext: flat('KUBE-EXT-', h), fw: flat('KUBE-FW-', h) };
 }
 
 export function endpointChain(sp: ServicePort, ep: Endpoint): string {
-  return chainName('KUBE-SEP-', chainHash(sp.id + sp.proto + ep.hostPort));
+  return hashedName('KUBE-SEP-', sp.id, sp.proto, ep.hostPort);
 }
 
 /** Prefixes of the chains kube-proxy owns per service (stale ones are deleted by name). */

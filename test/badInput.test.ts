@@ -260,6 +260,17 @@ describe('tolerated input: warnings on stderr, output as kube-proxy would produc
     expect(run.stdout).toContain('shop/web:http');
   });
 
+  it('kproxy-compile in.json (a JSON List whose Service gives its name twice: a warning at the repetition, the last value used)', async () => {
+    const caseDir = mkdtempSync(join(dir, 'warn-'));
+    const service = '{"apiVersion": "v1", "kind": "Service",\n "metadata": {"name": "a", "namespace": "shop",\n  "name": "web"},\n "spec": {"clusterIP": "10.96.0.10", "ports": [{"name": "http", "port": 80}]}}';
+    writeFileSync(join(caseDir, 'in.json'), `{"apiVersion": "v1", "kind": "List", "items": [\n${service}]}\n`);
+    const run = await runCli(['in.json', '--hostname-override', 'node-a'], { cwd: caseDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual(['in.json:4: warning KPC007: key "name" appears a second time in its object: the last value is used, as kubectl reads it']);
+    expect(run.stdout).toContain('shop/web:http');
+    expect(run.stdout).not.toContain('shop/a:');
+  });
+
   it('kproxy-compile in.yaml (thirty repeated keys: twenty named, then one line for the rest)', async () => {
     const caseDir = mkdtempSync(join(dir, 'warn-'));
     const labels = Array.from({ length: 30 }, (_, i) => `    k${i}: a\n    k${i}: b`).join('\n');

@@ -107,6 +107,23 @@ describe('YAML read as kubectl reads it (the real kubectl as the reference)', ()
     ]);
   });
 
+  it('a key written twice in a JSON object, one spelt with an escape: the last value, as kubectl keeps it, with a warning for each', async () => {
+    const file = join(dir, 'repeated.json');
+    writeFileSync(file, [
+      '{"apiVersion": "v1", "kind": "ConfigMap",', ' "metadata": {"name": "first", "namespace": "t",', '  "name": "second"},',
+      ' "data": {"a": "1", "b": "2",', '  "\\u0061": "3"}}',
+    ].join('\n'));
+    const [reference] = await kubectlJson(file);
+    expect((reference.metadata as Record<string, unknown>).name).toBe('second');
+    expect(reference.data).toEqual({ a: '3', b: '2' });
+    const mine = ours(file);
+    expect(mine.values).toEqual([reference]);
+    expect(mine.diagnostics.map((d) => `${d.line}: ${d.severity} ${d.code}: ${d.message}`)).toEqual([
+      '3: warning KPC007: key "name" appears a second time in its object: the last value is used, as kubectl reads it',
+      '5: warning KPC007: key "a" appears a second time in its object: the last value is used, as kubectl reads it',
+    ]);
+  });
+
   it('an EndpointSlice written the YAML 1.1 way compiles to the same rules as kubectl\'s JSON of it', async () => {
     const file = join(dir, 'yaml11.yaml');
     writeFileSync(file, [

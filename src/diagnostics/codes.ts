@@ -8,7 +8,7 @@ export const CODES = {
   KPC004: { severity: 'error', summary: 'a document is not a Kubernetes object (not a mapping, or no kind/apiVersion)' },
   KPC005: { severity: 'note', summary: 'an object of another kind was skipped' },
   KPC006: { severity: 'warning', summary: 'the input holds no Service and no EndpointSlice (the rules are only the fixed ones)' },
-  KPC007: { severity: 'warning', summary: 'a YAML mapping has the same key twice: the last value is used, as kubectl reads it' },
+  KPC007: { severity: 'warning', summary: 'a YAML mapping or JSON object has the same key twice: the last value is used, as kubectl reads it' },
   KPC010: { severity: 'error', summary: 'a field has the wrong type' },
   KPC011: { severity: 'error', summary: 'a required field is missing' },
   KPC012: { severity: 'error', summary: 'a name violates the Kubernetes naming rules' },

@@ -3,9 +3,9 @@
  * reads such a document without building it: it checks the whole text against the JSON grammar
  * (so that whatever reads an item later cannot meet a syntax error) and returns where each item
  * starts and ends. Items are then parsed one by one, or read directly from their bytes (see
- * k8s/jsonEndpointSlice.ts). Anything unusual (a byte outside ASCII, a duplicate or escaped key at
- * the top, an item that is not an object, very deep nesting) returns undefined: the caller then
- * parses the text the ordinary way, which also explains any error.
+ * k8s/jsonEndpointSlice.ts). Anything unusual (a byte outside ASCII, a key repeated or escaped in
+ * any object, an item that is not an object, very deep nesting) returns undefined: the caller then
+ * parses the text the ordinary way, which also explains any error or repetition.
  */
 
 /** Where one item's JSON text lies in the source bytes. */
@@ -29,14 +29,19 @@ export function skipSpace(b: Uint8Array, i: number): number {
   return i;
 }
 
+/** Whether the last string stringEnd stepped over held an escape. */
+let escaped = false;
+
 /** The end of the string starting at `i` (a quote), or -1 when it is not valid JSON. */
 function stringEnd(b: Uint8Array, i: number): number {
+  escaped = false;
   i++;
   for (;;) {
     if (i >= b.length) return -1;
     const c = b[i];
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {
+      escaped = true;
       const e = b[i + 1];
       if (e === 0x75) {
         if (!(isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5]))) return -1;
@@ -78,6 +83,60 @@ function literalEnd(b: Uint8Array, i: number, word: string): number {
   return i + word.length;
 }
 
+/**
+ * The keys of the objects valueEnd is inside, innermost last: key k spans the bytes
+ * [keys[2k], keys[2k+1]) (quotes included). One buffer for every object, so no object costs an
+ * allocation of its own.
+ */
+let keys = new Int32Array(2 * 1024);
+let keyCount = 0;
+/** An object has more keys than this: its keys are not compared here (see keysUnclear). */
+const KEYS_COMPARED = 128;
+/**
+ * Set when valueEnd met an object whose keys its bytes alone cannot tell apart: a key given twice,
+ * an escaped key (`"n\u0061me"` is `name`), or more keys than are compared. Such a text is left
+ * to JSON.parse and repeatedJsonKeys, which warn about what JSON.parse's last-key-wins hides.
+ */
+let keysUnclear = false;
+
+/**
+ * Notes the key at [start, end) among those of the object whose keys begin at `first`; `mask`
+ * holds a bit per key of the object already noted (see keyBit), and the key's bit comes back
+ * added. Only a key whose bit is already set is compared with the others, byte by byte.
+ */
+function noteKey(b: Uint8Array, start: number, end: number, first: number, mask: number): number {
+  const bit = keyBit(b, start, end);
+  if (escaped || keyCount - first >= KEYS_COMPARED) keysUnclear = true;
+  else if (mask & bit && seenBefore(b, start, end, first)) keysUnclear = true;
+  if (2 * keyCount + 2 > keys.length) {
+    const bigger = new Int32Array(2 * keys.length);
+    bigger.set(keys);
+    keys = bigger;
+  }
+  keys[2 * keyCount] = start;
+  keys[2 * keyCount + 1] = end;
+  keyCount++;
+  return mask | bit;
+}
+
+/** One of 32 bits for the key at [start, end), from its length and its first and last characters. */
+function keyBit(b: Uint8Array, start: number, end: number): number {
+  return 1 << ((7 * (end - start) + b[start + 1] + 4 * b[end - 2]) & 31);
+}
+
+/** Whether a key noted since `first` has the bytes of the one at [start, end). */
+function seenBefore(b: Uint8Array, start: number, end: number, first: number): boolean {
+  const len = end - start;
+  for (let k = first; k < keyCount; k++) {
+    const s = keys[2 * k];
+    if (keys[2 * k + 1] - s !== len) continue;
+    let j = 1;
+    while (j < len - 1 && b[s + j] === b[start + j]) j++;
+    if (j === len - 1) return true;
+  }
+  return false;
+}
+
 /** The end of the JSON value starting at `i` (no leading space), or -1 when it is not valid. */
 export function valueEnd(b: Uint8Array, i: number, depth = 0): number {
   const c = b[i];
@@ -86,13 +145,19 @@ export function valueEnd(b: Uint8Array, i: number, depth = 0): number {
     if (depth >= MAX_JSON_DEPTH) return -1;
     const object = c === 0x7b;
     const close = object ? 0x7d : 0x5d;
+    // An outermost value starts with no keys noted (one before may have stopped half way).
+    if (depth === 0) keyCount = 0;
+    const first = keyCount;
+    let mask = 0;
     i = skipSpace(b, i + 1);
     if (b[i] === close) return i + 1;
     for (;;) {
       if (object) {
         if (b[i] !== QUOTE) return -1;
+        const keyStart = i;
         i = stringEnd(b, i);
         if (i < 0) return -1;
+        if (!keysUnclear) mask = noteKey(b, keyStart, i, first, mask);
         i = skipSpace(b, i);
         if (b[i] !== 0x3a) return -1;
         i = skipSpace(b, i + 1);
@@ -100,7 +165,10 @@ export function valueEnd(b: Uint8Array, i: number, depth = 0): number {
       i = valueEnd(b, i, depth + 1);
       if (i < 0) return -1;
       i = skipSpace(b, i);
-      if (b[i] === close) return i + 1;
+      if (b[i] === close) {
+        keyCount = first;
+        return i + 1;
+      }
       if (b[i] !== 0x2c) return -1;
       i = skipSpace(b, i + 1);
     }
@@ -128,6 +196,7 @@ function hasBackslash(b: Uint8Array, start: number, end: number): boolean {
  * undefined for any other text (including invalid JSON).
  */
 export function splitJsonList(b: Buffer): JsonSpan[] | undefined {
+  keysUnclear = false;
   let i = skipSpace(b, 0);
   if (b[i] !== 0x7b) return undefined;
   i = skipSpace(b, i + 1);
@@ -175,6 +244,6 @@ export function splitJsonList(b: Buffer): JsonSpan[] | undefined {
       i = skipSpace(b, i + 1);
     }
   }
-  if (skipSpace(b, i + 1) !== b.length) return undefined;
+  if (skipSpace(b, i + 1) !== b.length || keysUnclear) return undefined;
   return kind !== undefined && kind.endsWith('List') && items ? items : undefined;
 }

@@ -12,6 +12,7 @@ import { Locator, SpanLocator, type LineFinder } from './locator.js';
 import { splitJsonStream } from './jsonStream.js';
 import { MAX_JSON_DEPTH, splitJsonList, type JsonSpan } from './jsonList.js';
 import type { RawObject } from './rawObject.js';
+import { repeatedJsonKeys } from './repeatedJsonKeys.js';
 
 export interface InputResult {
   readonly objects: readonly RawObject[];
@@ -139,6 +140,7 @@ export function decodeSource(file: string, bytes: Buffer, objects: RawObject[], 
   if (/\.json$/i.test(file) || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       docs = [JSON.parse(text)];
+      warnRepeatedKeys(file, text, 0, diagnostics);
     } catch (e) {
       if (trimmed.startsWith('{') && readJsonStream(file, bytes, objects, diagnostics)) return;
       // Not strict JSON (a trailing comma, an unquoted key): kubectl then reads it as YAML, a
@@ -198,7 +200,9 @@ function readJsonStream(file: string, bytes: Buffer, objects: RawObject[], diagn
     }
   }
   for (const v of stream.values) {
-    const doc: unknown = JSON.parse(bytes.toString('utf8', v.start, v.end));
+    const text = bytes.toString('utf8', v.start, v.end);
+    const doc: unknown = JSON.parse(text);
+    warnRepeatedKeys(file, text, v.line, diagnostics);
     addDocument(file, doc, 0, new SpanLocator(bytes, v.start, v.end, v.line), objects, diagnostics);
   }
   if (after) {
@@ -319,6 +323,31 @@ function repeatedKey(text: string, position: number): { key: string; end: number
 
 /** At most this many repeated keys are named one by one. */
 const REPEATS_NAMED = 20;
+
+/**
+ * A KPC007 warning for each key repeated in a JSON object of `text` (one JSON value), which
+ * starts on the 0-based line `firstLine` of the file: the first REPEATS_NAMED by name, then one
+ * for the rest.
+ */
+function warnRepeatedKeys(file: string, text: string, firstLine: number, diagnostics: Diagnostic[]): void {
+  const repeated = repeatedJsonKeys(text);
+  if (repeated.length === 0) return;
+  let line = firstLine + 1;
+  let at = 0;
+  const lineOf = (offset: number): number => {
+    for (; at < offset; at++) if (text.charCodeAt(at) === 10) line++;
+    return line;
+  };
+  // Past REPEATS_NAMED, one more warning stands for the rest (when there is more than one).
+  const named = repeated.length > REPEATS_NAMED + 1 ? REPEATS_NAMED : repeated.length;
+  for (const r of repeated.slice(0, named)) {
+    diagnostics.push(diag('KPC007', `key ${JSON.stringify(r.key)} appears a second time in its object: the last value is used, as kubectl reads it`, { file, line: lineOf(r.offset) }));
+  }
+  if (named < repeated.length) {
+    const next = repeated[named];
+    diagnostics.push(diag('KPC007', `${repeated.length - named} more keys appear a second time in their objects, from key ${JSON.stringify(next.key)} on (only the first ${REPEATS_NAMED} are named): the last value of each is used, as kubectl reads it`, { file, line: lineOf(next.offset) }));
+  }
+}
 
 /**
  * Every repeated key of a text js-yaml refused for one at `line`/`position`: each found is given a

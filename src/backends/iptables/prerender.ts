@@ -1,7 +1,7 @@
 import type { Rule, Table } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteArena, type TextOut } from '../../util/byteText.js';
-import { orderByName } from '../../util/orderByName.js';
+import { hashedChainOrder } from './hashedChainOrder.js';
 import { isLargeCluster, lowerParts } from './lowerIptables.js';
 import { serviceChainRules } from './serviceChainRules.js';
 
@@ -115,6 +115,6 @@ export interface OwnInOrder {
 }
 
 export function ownInOrder(pre: Prerendered): OwnInOrder {
-  const order = orderByName(pre.ownChains);
+  const order = hashedChainOrder(pre.ownChains);
   return { names: order.map((i) => pre.ownChains[i]), first: order.map((i) => pre.firstRun[i]) };
 }

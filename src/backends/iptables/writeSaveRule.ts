@@ -1,5 +1,6 @@
 import type { Match, Rule, Target } from '../../ir/iptables.js';
 import { LineOut, type TextOut } from '../../util/byteText.js';
+import { neg } from './writeRestoreRule.js';
 
 /** xt_statistic keeps lround(p * 2^31) and prints it back with %.11f. */
 export function savedProbability(text: string): string {
@@ -38,7 +39,6 @@ function prefixSuffix(addr: string): string {
 
 /** Writes ` -m …` for a match that is a module (or a protocol module's options); nothing for other matches. */
 function writeModule(m: Match, rule: Rule, v6: boolean, o: TextOut): void {
-  const not = 'negate' in m && m.negate ? '! ' : '';
   const mask = v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255';
   switch (m.kind) {
     case 'comment': return o.write(' -m comment --comment "', m.text, '"');
@@ -47,17 +47,17 @@ function writeModule(m: Match, rule: Rule, v6: boolean, o: TextOut): void {
       for (const x of rule.matches) if (x.kind === 'dport') return o.write(' -m ', m.proto, ' --dport ', String(x.port));
       return o.write(' -m ', m.proto);
     }
-    case 'addrtype': return o.write(' -m addrtype ', not, `--${m.dir}-type `, m.type);
-    case 'physdevIsIn': return o.write(' -m physdev ', not, '--physdev-is-in');
+    case 'addrtype': return o.write(' -m addrtype ', neg(m), `--${m.dir}-type `, m.type);
+    case 'physdevIsIn': return o.write(' -m physdev ', neg(m), '--physdev-is-in');
     case 'ipvs': return o.write(` -m ipvs --vaddr ${m.vaddr}${prefixSuffix(m.vaddr)} --vproto ${m.vproto === 'tcp' ? 6 : m.vproto === 'udp' ? 17 : 132} --vport ${m.vport}`);
-    case 'conntrack': return o.write(' -m conntrack ', not, '--ctstate ', m.states);
-    case 'mark': return o.write(' -m mark ', not, '--mark ', hex(m.value), `/${hex(m.mask)}`);
+    case 'conntrack': return o.write(' -m conntrack ', neg(m), '--ctstate ', m.states);
+    case 'mark': return o.write(' -m mark ', neg(m), '--mark ', hex(m.value), `/${hex(m.mask)}`);
     case 'recentSet': return o.write(' -m recent --set --name ', m.name, ' --mask ', mask, ' --rsource');
     case 'recentCheck': return o.write(` -m recent --rcheck --seconds ${m.seconds} --reap --name `, m.name, ' --mask ', mask, ' --rsource');
     case 'statistic': return o.write(' -m statistic --mode random --probability ', savedProbabilityCached(m.probability));
     // iptables 1.8's nfacct printer emits two spaces here.
     case 'nfacct': return o.write(' -m nfacct --nfacct-name  ', m.name);
-    case 'set': return o.write(' -m set ', not, '--match-set ', m.name, ` ${m.dirs}`);
+    case 'set': return o.write(' -m set ', neg(m), '--match-set ', m.name, ` ${m.dirs}`);
     default: return;
   }
 }
@@ -80,11 +80,10 @@ const LEADING_BIT: Readonly<Partial<Record<Match['kind'], number>>> = { src: 1, 
 
 /** Writes ` -s …` and the like: an address, interface or protocol option, which iptables-save prints ahead of the modules. */
 function writeLeading(m: Match, o: TextOut): void {
-  const not = 'negate' in m && m.negate ? '! ' : '';
   switch (m.kind) {
-    case 'src': return o.write(not ? ' ! -s ' : ' -s ', m.addr, prefixSuffix(m.addr));
-    case 'dst': return o.write(not ? ' ! -d ' : ' -d ', m.addr, prefixSuffix(m.addr));
-    case 'inIface': return o.write(not ? ' ! -i ' : ' -i ', m.name);
+    case 'src': return o.write(m.negate ? ' ! -s ' : ' -s ', m.addr, prefixSuffix(m.addr));
+    case 'dst': return o.write(m.negate ? ' ! -d ' : ' -d ', m.addr, prefixSuffix(m.addr));
+    case 'inIface': return o.write(m.negate ? ' ! -i ' : ' -i ', m.name);
     case 'proto': return o.write(' -p ', m.proto);
     default: return;
   }

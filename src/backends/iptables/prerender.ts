@@ -71,15 +71,14 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
         writeRule(own.rules[i], arena);
         arena.endLine();
       }
-      const { segment, start, end } = arena.range();
       const run = runCount++;
       if (run === nextRun.length) {
         nextRun = grown(nextRun, run + 1);
         runs = grown(runs, 3 * nextRun.length);
       }
-      runs[3 * run] = segment;
-      runs[3 * run + 1] = start;
-      runs[3 * run + 2] = end;
+      runs[3 * run] = arena.rangeSegment;
+      runs[3 * run + 1] = arena.rangeStart;
+      runs[3 * run + 2] = arena.rangeEnd;
       nextRun[run] = -1;
       const k = local ? (local.get(chain) ?? -1) : own.chains.indexOf(chain);
       if (k < 0) throw new Error(`rules for undeclared chain ${chain}`);

@@ -44,7 +44,10 @@ function writeModule(m: Match, rule: Rule, v6: boolean, o: TextOut): void {
     case 'comment': return o.write(' -m comment --comment "', m.text, '"');
     case 'proto': {
       if (m.bare) return;
-      for (const x of rule.matches) if (x.kind === 'dport') return o.write(' -m ', m.proto, ' --dport ', String(x.port));
+      for (let i = 0; i < rule.matches.length; i++) {
+        const x = rule.matches[i];
+        if (x.kind === 'dport') return o.write(' -m ', m.proto, ' --dport ', String(x.port));
+      }
       return o.write(' -m ', m.proto);
     }
     case 'addrtype': return o.write(' -m addrtype ', neg(m), `--${m.dir}-type `, m.type);
@@ -74,9 +77,17 @@ function writeTarget(t: Target, v6: boolean, o: TextOut): void {
   }
 }
 
-/** iptables-save prints these before any module, each kind in turn (the bit of each, for writeSaveRule). */
+/** iptables-save prints these before any module, each kind in turn; writeSaveRule marks each with its bit. */
 const LEADING_KINDS = ['src', 'dst', 'inIface', 'proto'] as const;
-const LEADING_BIT: Readonly<Partial<Record<Match['kind'], number>>> = { src: 1, dst: 2, inIface: 4, proto: 8 };
+function leadingBit(kind: Match['kind']): number {
+  switch (kind) {
+    case 'src': return 1;
+    case 'dst': return 2;
+    case 'inIface': return 4;
+    case 'proto': return 8;
+    default: return 0;
+  }
+}
 
 /** Writes ` -s …` and the like: an address, interface or protocol option, which iptables-save prints ahead of the modules. */
 function writeLeading(m: Match, o: TextOut): void {
@@ -94,12 +105,14 @@ export function writeSaveRule(r: Rule, v6: boolean, out: TextOut): void {
   out.write('-A ', r.chain);
   if (r.opaque !== undefined) return out.write(' ', r.opaque);
   // Which leading kinds the rule has, found in one pass: most rules have one or two of the four.
+  // Index loops, not for-of: until the writer is optimised, each step of an iterator is an object.
+  const ms = r.matches;
   let leading = 0;
-  for (const m of r.matches) leading |= LEADING_BIT[m.kind] ?? 0;
+  for (let i = 0; i < ms.length; i++) leading |= leadingBit(ms[i].kind);
   for (let k = 0; k < LEADING_KINDS.length; k++) {
-    if (leading & (1 << k)) for (const m of r.matches) if (m.kind === LEADING_KINDS[k]) writeLeading(m, out);
+    if (leading & (1 << k)) for (let i = 0; i < ms.length; i++) if (ms[i].kind === LEADING_KINDS[k]) writeLeading(ms[i], out);
   }
-  for (const m of r.matches) writeModule(m, r, v6, out);
+  for (let i = 0; i < ms.length; i++) writeModule(ms[i], r, v6, out);
   if (r.target) writeTarget(r.target, v6, out);
 }
 

@@ -14,14 +14,24 @@ export interface RepeatedKey {
 }
 
 /**
- * Every key of `text` (one well-formed JSON value: JSON.parse has read it) that an
- * earlier member of the same object already had, in text order. Keys are compared as JSON.parse
- * reads them, escapes undone (`"n\u0061me"` is `name`).
+ * Every key of `text` (one well-formed JSON value: JSON.parse has read it) that an earlier
+ * member of the same object already had, in text order. Keys are compared as JSON.parse reads
+ * them, escapes undone (`"n\u0061me"` is `name`).
+ *
+ * A large List has hundreds of thousands of objects: keys are kept as offsets, not strings, and
+ * compared only when a bit drawn from their length and end characters is already taken in their
+ * object (or when one of them is escaped, where the text alone says nothing).
  */
 export function repeatedJsonKeys(text: string): RepeatedKey[] {
   const out: RepeatedKey[] = [];
-  // One entry per open object or array: the keys seen so far for an object, null for an array.
-  const open: (Set<string> | null)[] = [];
+  // Per open object or array: where its keys begin in `keys` (-1 for an array), a bit per key
+  // seen, and whether one of them was escaped.
+  const firstKey: number[] = [];
+  const masks: number[] = [];
+  const escapedIn: boolean[] = [];
+  // The keys of the open objects, innermost last: key k spans text[keys[2k], keys[2k+1]), quotes included.
+  let keys = new Int32Array(512);
+  let count = 0;
   // Whether the next string is a key: just after `{` or after a `,` in an object.
   let keyNext = false;
   for (let i = 0; i < text.length; i++) {
@@ -37,21 +47,64 @@ export function repeatedJsonKeys(text: string): RepeatedKey[] {
       }
       if (!keyNext) continue;
       keyNext = false;
-      const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
-      const keys = open[open.length - 1]!;
-      if (keys.has(key)) out.push({ key, offset: start });
-      else keys.add(key);
-    } else if (c === 0x7b) {
-      open.push(new Set());
-      keyNext = true;
-    } else if (c === 0x5b) {
-      open.push(null);
+      const end = i + 1;
+      const top = firstKey.length - 1;
+      const first = firstKey[top];
+      const bit = 1 << ((7 * (end - start) + text.charCodeAt(start + 1) + 4 * text.charCodeAt(end - 2)) & 31);
+      if (escaped) escapedIn[top] = true;
+      if (escapedIn[top] || masks[top] & bit) {
+        if (count > first && seenIn(text, keys, first, count, start, end, escapedIn[top])) out.push({ key: keyTextAt(text, start, end), offset: start });
+      }
+      masks[top] |= bit;
+      if (2 * count + 2 > keys.length) {
+        const bigger = new Int32Array(2 * keys.length);
+        bigger.set(keys);
+        keys = bigger;
+      }
+      keys[2 * count] = start;
+      keys[2 * count + 1] = end;
+      count++;
+    } else if (c === 0x7b || c === 0x5b) {
+      firstKey.push(c === 0x7b ? count : -1);
+      masks.push(0);
+      escapedIn.push(false);
+      keyNext = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {
-      open.pop();
+      const first = firstKey.pop()!;
+      masks.pop();
+      escapedIn.pop();
+      if (first >= 0) count = first;
       keyNext = false;
     } else if (c === 0x2c) {
-      keyNext = open[open.length - 1] != null;
+      keyNext = firstKey.length > 0 && firstKey[firstKey.length - 1] >= 0;
     }
   }
   return out;
+}
+
+/** The key text[start, end) (quotes included) as JSON.parse reads it. */
+function keyTextAt(text: string, start: number, end: number): string {
+  const raw = text.slice(start, end);
+  return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+}
+
+/**
+ * Whether keys [first, count) hold the key text[start, end): compared character by character, or
+ * as read (escapes undone) when the object has an escaped key.
+ */
+function seenIn(text: string, keys: Int32Array, first: number, count: number, start: number, end: number, escaped: boolean): boolean {
+  if (escaped) {
+    const key = keyTextAt(text, start, end);
+    for (let k = first; k < count; k++) if (keyTextAt(text, keys[2 * k], keys[2 * k + 1]) === key) return true;
+    return false;
+  }
+  const len = end - start;
+  for (let k = first; k < count; k++) {
+    const s = keys[2 * k];
+    if (keys[2 * k + 1] - s !== len) continue;
+    let j = 1;
+    while (j < len - 1 && text.charCodeAt(s + j) === text.charCodeAt(start + j)) j++;
+    if (j === len - 1) return true;
+  }
+  return false;
 }

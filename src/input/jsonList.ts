@@ -8,6 +8,8 @@
  * parses the text the ordinary way, which also explains any error or repetition.
  */
 
+import { grown } from '../util/grown.js';
+
 /** Where one item's JSON text lies in the source bytes. */
 export interface JsonSpan {
   readonly bytes: Buffer;
@@ -108,11 +110,7 @@ function noteKey(b: Uint8Array, start: number, end: number, first: number, mask:
   const bit = keyBit(b, start, end);
   if (escaped || keyCount - first >= KEYS_COMPARED) keysUnclear = true;
   else if (mask & bit && seenBefore(b, start, end, first)) keysUnclear = true;
-  if (2 * keyCount + 2 > keys.length) {
-    const bigger = new Int32Array(2 * keys.length);
-    bigger.set(keys);
-    keys = bigger;
-  }
+  if (2 * keyCount + 2 > keys.length) keys = grown(keys, 2 * keyCount + 2);
   keys[2 * keyCount] = start;
   keys[2 * keyCount + 1] = end;
   keyCount++;

@@ -4,6 +4,8 @@
  * a word, which is worth a warning (as for YAML, KPC007).
  */
 
+import { grown } from '../util/grown.js';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -56,11 +58,7 @@ export function repeatedJsonKeys(text: string): RepeatedKey[] {
         if (count > first && seenIn(text, keys, first, count, start, end, escapedIn[top])) out.push({ key: keyTextAt(text, start, end), offset: start });
       }
       masks[top] |= bit;
-      if (2 * count + 2 > keys.length) {
-        const bigger = new Int32Array(2 * keys.length);
-        bigger.set(keys);
-        keys = bigger;
-      }
+      if (2 * count + 2 > keys.length) keys = grown(keys, 2 * count + 2);
       keys[2 * count] = start;
       keys[2 * count + 1] = end;
       count++;

@@ -1,6 +1,7 @@
 import type { Rule, Table } from '../../ir/iptables.js';
 import type { NodeModel } from '../../model/types.js';
 import { ByteArena, type TextOut } from '../../util/byteText.js';
+import { grown } from '../../util/grown.js';
 import { hashedChainOrder } from './hashedChainOrder.js';
 import { isLargeCluster, lowerParts } from './lowerIptables.js';
 import { serviceChainRules } from './serviceChainRules.js';
@@ -93,13 +94,6 @@ export function prerender(m: NodeModel, writeRule: (r: Rule, out: TextOut) => vo
     ownPort: ownPort.subarray(0, chains), firstRun: firstRun.subarray(0, chains),
     runs: runs.subarray(0, 3 * runCount), nextRun: nextRun.subarray(0, runCount),
   };
-}
-
-/** `a`'s values in an array of at least `n` elements (twice as long as before, or more). */
-function grown(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const out = new Int32Array(Math.max(2 * a.length, n));
-  out.set(a);
-  return out;
 }
 
 /**

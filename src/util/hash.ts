@@ -28,6 +28,16 @@ export function chainHash(text: string): string {
   return hashedName('', text);
 }
 
+/** Where the hash characters go in NAME: a prefix is written just before them. */
+const HASH_AT = 32;
+
+/** NAME's hash characters after `prefix` (ASCII, at most HASH_AT characters), as one flat string. */
+function spelt(prefix: string): string {
+  const from = HASH_AT - prefix.length;
+  for (let i = 0; i < prefix.length; i++) NAME[from + i] = prefix.charCodeAt(i);
+  return (NAME as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(from, HASH_AT + 16);
+}
+
 /**
  * `prefix` and the chainHash of `a + b + c`, as one flat string. Chain names are made by the
  * hundred thousand, then sorted and looked up: spelt in a buffer and read out once, each is one
@@ -35,8 +45,12 @@ export function chainHash(text: string): string {
  * The prefix is ASCII (a chain name's `KUBE-SEP-`).
  */
 export function hashedName(prefix: string, a: string, b = '', c = ''): string {
-  const digest = sha256(a, b, c);
-  for (let i = 0; i < prefix.length; i++) NAME[i] = prefix.charCodeAt(i);
-  base32Into(digest, prefix.length);
-  return (NAME as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(0, prefix.length + 16);
+  base32Into(sha256(a, b, c), HASH_AT);
+  return spelt(prefix);
+}
+
+/** hashedName for each of `prefixes`, from one hash (a service's SVC, SVL, EXT and FW chains share theirs). */
+export function hashedNames(prefixes: readonly string[], a: string, b = '', c = ''): string[] {
+  base32Into(sha256(a, b, c), HASH_AT);
+  return prefixes.map(spelt);
 }

@@ -9,7 +9,7 @@ import { quickEndpointSlice } from '../../src/k8s/quickEndpointSlice.js';
 import { quickService } from '../../src/k8s/quickService.js';
 import { decodeServiceChecked } from '../../src/k8s/decodeService.js';
 import { mutants, prng } from '../helpers/mutate.js';
-import { chainHash, hashedName } from '../../src/util/hash.js';
+import { chainHash, hashedName, hashedNames } from '../../src/util/hash.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 
 /** kube-proxy's definition, computed with node:crypto as the reference. */
@@ -50,7 +50,7 @@ describe('fast paths agree with their reference', () => {
     for (const n of [0, 55, 56, 63, 64, 119, 120, 1000]) expect(chainHash('x'.repeat(n))).toBe(referenceHash('x'.repeat(n)));
   });
 
-  it('hashedName is the prefix and the chainHash of its parts glued, however the text is split (3,000 texts)', () => {
+  it('hashedName (and hashedNames) is the prefix and the chainHash of its parts glued, however the text is split (3,000 texts)', () => {
     const rnd = prng(23);
     const alphabet = [...'abcdefghijklmnopqrstuvwxyz0123456789-/:.[]é€😀'];
     for (let i = 0; i < 3_000; i++) {
@@ -61,6 +61,7 @@ describe('fast paths agree with their reference', () => {
       const [a, b, c] = [chars.slice(0, x).join(''), chars.slice(x, y).join(''), chars.slice(y).join('')];
       const prefix = i % 2 ? 'KUBE-SEP-' : 'KUBE-SVC-';
       expect(hashedName(prefix, a, b, c), JSON.stringify([a, b, c])).toBe(prefix + referenceHash(a + b + c));
+      if (i % 10 === 0) expect(hashedNames(['KUBE-SVC-', 'KUBE-FW-', ''], a, b, c)).toEqual(['KUBE-SVC-', 'KUBE-FW-', ''].map((p) => p + referenceHash(a + b + c)));
     }
   });
 

@@ -1,4 +1,4 @@
-import { hashedName } from '../../util/hash.js';
+import { hashedName, hashedNames } from '../../util/hash.js';
 import type { Endpoint, ServicePort } from '../../model/types.js';
 
 /** Per-service chain names; one hash of `id + proto` serves SVC, SVL, EXT and FW. */
@@ -9,19 +9,12 @@ export interface ServiceChains {
   readonly fw: string;
 }
 
-/**
- * `prefix + hash` as a flat string. `+` and templates build a two-piece rope, which every sort
- * comparison and Map lookup must flatten first; join copies the characters once instead.
- */
-function flat(prefix: string, hash: string): string {
-  return [prefix, hash].join('');
-}
+/** The chains named by one hash of `id + proto`, in ServiceChains' order. */
+const SHARED_HASH_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'];
 
 export function serviceChains(sp: ServicePort): ServiceChains {
-  const svc = hashedName('KUBE-SVC-', sp.id, sp.proto);
-  // The four share one hash: the others are the same text after another prefix.
-  const h = svc.slice(9);
-  return { svc, svl: flat('KUBE-SVL-', h), ext: flat('KUBE-EXT-', h), fw: flat('KUBE-FW-', h) };
+  const [svc, svl, ext, fw] = hashedNames(SHARED_HASH_PREFIXES, sp.id, sp.proto);
+  return { svc, svl, ext, fw };
 }
 
 export function endpointChain(sp: ServicePort, ep: Endpoint): string {

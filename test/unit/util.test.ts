@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chainHash } from '../../src/util/hash.js';
 import { toFixedHalfEven } from '../../src/util/decimal.js';
-import { formatCidr, formatIp, parseCidr, parseIp } from '../../src/util/ip.js';
+import { formatCidr, formatIp, joinHostPort, parseCidr, parseIp } from '../../src/util/ip.js';
 import { probability } from '../../src/backends/iptables/probability.js';
 import { savedProbability } from '../../src/backends/iptables/writeSaveRule.js';
 import { goHex08 } from '../../src/backends/iptables/writeRestoreRule.js';
@@ -102,5 +102,16 @@ describe('orderByName (fast code-unit ordering of chain names)', () => {
     expect(orderByName(one)).toEqual(reference(one));
     expect(orderByName(['b', 'a', 'b', 'a'])).toEqual([1, 3, 0, 2]);
     expect(orderByName([])).toEqual([]);
+  });
+});
+
+describe('joinHostPort (Go net.JoinHostPort)', () => {
+  it('spells ip:port and [ip]:port exactly as joining the parts does, for every port width and odd inputs', () => {
+    const reference = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+    const ips = ['10.0.0.1', '255.255.255.255', '::1', 'fd00:10:180::1', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '', 'x'.repeat(64), 'x'.repeat(65), 'é::1', 'caf\u00e9'];
+    const ports = [0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535, 65536, -1, 1.5, 123456];
+    for (const ip of ips) for (const port of ports) expect(joinHostPort(ip, port), `${ip} ${port}`).toBe(reference(ip, port));
+    // One buffer serves every call: a long text after a short one leaves nothing behind.
+    expect([joinHostPort('1.2.3.4', 80), joinHostPort('::1', 8080), joinHostPort('1.2.3.4', 5)]).toEqual(['1.2.3.4:80', '[::1]:8080', '1.2.3.4:5']);
   });
 });

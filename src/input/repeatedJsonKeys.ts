@@ -22,15 +22,16 @@ export interface RepeatedKey {
  *
  * A large List has hundreds of thousands of objects: keys are kept as offsets, not strings, and
  * compared only when a bit drawn from their length and end characters is already taken in their
- * object (or when one of them is escaped, where the text alone says nothing).
+ * object. An object past SCANNED keys, or with an escaped one (where the text alone says nothing),
+ * keeps its keys as read in a Set instead, so that no object costs more than its keys.
  */
 export function repeatedJsonKeys(text: string): RepeatedKey[] {
   const out: RepeatedKey[] = [];
   // Per open object or array: where its keys begin in `keys` (-1 for an array), a bit per key
-  // seen, and whether one of them was escaped.
+  // seen, and the keys as read once the object has a Set of them.
   const firstKey: number[] = [];
   const masks: number[] = [];
-  const escapedIn: boolean[] = [];
+  const sets: (Set<string> | undefined)[] = [];
   // The keys of the open objects, innermost last: key k spans text[keys[2k], keys[2k+1]), quotes included.
   let keys = new Int32Array(512);
   let count = 0;
@@ -52,11 +53,20 @@ export function repeatedJsonKeys(text: string): RepeatedKey[] {
       const end = i + 1;
       const top = firstKey.length - 1;
       const first = firstKey[top];
-      const bit = 1 << ((7 * (end - start) + text.charCodeAt(start + 1) + 4 * text.charCodeAt(end - 2)) & 31);
-      if (escaped) escapedIn[top] = true;
-      if (escapedIn[top] || masks[top] & bit) {
-        if (count > first && seenIn(text, keys, first, count, start, end, escapedIn[top])) out.push({ key: keyTextAt(text, start, end), offset: start });
+      let set = sets[top];
+      if (!set && (escaped || count - first >= SCANNED)) {
+        set = new Set();
+        for (let k = first; k < count; k++) set.add(keyTextAt(text, keys[2 * k], keys[2 * k + 1]));
+        sets[top] = set;
       }
+      if (set) {
+        const key = keyTextAt(text, start, end);
+        if (set.has(key)) out.push({ key, offset: start });
+        else set.add(key);
+        continue;
+      }
+      const bit = 1 << ((7 * (end - start) + text.charCodeAt(start + 1) + 4 * text.charCodeAt(end - 2)) & 31);
+      if (masks[top] & bit && seenIn(text, keys, first, count, start, end)) out.push({ key: keyTextAt(text, start, end), offset: start });
       masks[top] |= bit;
       if (2 * count + 2 > keys.length) keys = grown(keys, 2 * count + 2);
       keys[2 * count] = start;
@@ -65,12 +75,12 @@ export function repeatedJsonKeys(text: string): RepeatedKey[] {
     } else if (c === 0x7b || c === 0x5b) {
       firstKey.push(c === 0x7b ? count : -1);
       masks.push(0);
-      escapedIn.push(false);
+      sets.push(undefined);
       keyNext = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {
       const first = firstKey.pop()!;
       masks.pop();
-      escapedIn.pop();
+      sets.pop();
       if (first >= 0) count = first;
       keyNext = false;
     } else if (c === 0x2c) {
@@ -80,22 +90,17 @@ export function repeatedJsonKeys(text: string): RepeatedKey[] {
   return out;
 }
 
+/** Keys of one object compared by offsets; past this many, a Set of them (see repeatedJsonKeys). */
+const SCANNED = 32;
+
 /** The key text[start, end) (quotes included) as JSON.parse reads it. */
 function keyTextAt(text: string, start: number, end: number): string {
   const raw = text.slice(start, end);
   return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
 }
 
-/**
- * Whether keys [first, count) hold the key text[start, end): compared character by character, or
- * as read (escapes undone) when the object has an escaped key.
- */
-function seenIn(text: string, keys: Int32Array, first: number, count: number, start: number, end: number, escaped: boolean): boolean {
-  if (escaped) {
-    const key = keyTextAt(text, start, end);
-    for (let k = first; k < count; k++) if (keyTextAt(text, keys[2 * k], keys[2 * k + 1]) === key) return true;
-    return false;
-  }
+/** Whether keys [first, count) hold the key text[start, end), compared character by character. */
+function seenIn(text: string, keys: Int32Array, first: number, count: number, start: number, end: number): boolean {
   const len = end - start;
   for (let k = first; k < count; k++) {
     const s = keys[2 * k];

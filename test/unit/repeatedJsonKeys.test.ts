@@ -16,6 +16,7 @@ function generate(seed: number): { text: string; repeated: { key: string; offset
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   // Each key as written, and as JSON.parse reads it.
   const KEYS: readonly [string, string][] = [['"a"', 'a'], ['"\\u0061"', 'a'], ['"b"', 'b'], ['"name"', 'name'], ['"n\\u0061me"', 'name'], ['""', ''], ['"x\\"y"', 'x"y'], ['"{"', '{']];
+  const WIDE: readonly [string, string][] = Array.from({ length: 60 }, (_, k) => [`"k${k}"`, `k${k}`]);
   const STRINGS = ['"plain"', '"{\\"a\\":1}"', '"[,]"', '"\\\\"', '"a\\\\\\"b"', '"\\n"', '","', '":"'];
   const repeated: { key: string; offset: number }[] = [];
   let text = '';
@@ -24,10 +25,12 @@ function generate(seed: number): { text: string; repeated: { key: string; offset
     if (depth < 4 && r < 0.35) {
       text += pick(['{', '{ ', '{\n']);
       const seen = new Set<string>();
-      const n = Math.floor(rnd() * 5);
+      // Now and then an object of many keys, past what is compared by offsets alone.
+      const many = rnd() < 0.05;
+      const n = many ? 30 + Math.floor(rnd() * 20) : Math.floor(rnd() * 5);
       for (let i = 0; i < n; i++) {
         if (i) text += pick([',', ', ', ',\n']);
-        const [written, key] = pick(KEYS);
+        const [written, key] = many && rnd() < 0.8 ? pick(WIDE) : pick(KEYS);
         if (seen.has(key)) repeated.push({ key, offset: text.length });
         seen.add(key);
         text += `${written}${pick([':', ' : '])}`;
@@ -72,6 +75,15 @@ describe('repeatedJsonKeys', () => {
       { key: 'a', offset: text.indexOf('"a":{') },
     ]);
     expect(repeatedJsonKeys('[{"k":1},{"k":2}]')).toEqual([]);
+  });
+
+  it('reads an object of a hundred thousand keys, one of them escaped, in one pass (no key compared with every other)', () => {
+    const members = Array.from({ length: 100_000 }, (_, k) => `"key${k}":${k}`);
+    members[50_000] = '"\\u006bey7":0';
+    const text = `{${members.join(',')}}`;
+    expect(repeatedJsonKeys(text)).toEqual([{ key: 'key7', offset: text.indexOf('"\\u006bey7"') }]);
+    const plain = `{${Array.from({ length: 100_000 }, (_, k) => `"key${k}":${k}`).join(',')},"key99":1}`;
+    expect(repeatedJsonKeys(plain)).toEqual([{ key: 'key99', offset: plain.lastIndexOf('"key99"') }]);
   });
 });
 

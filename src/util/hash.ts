@@ -2,7 +2,7 @@ import { sha256 } from './sha256.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** Where chain names are spelt: a prefix and sixteen base32 characters fit many times over. */
+/** Where chain names are spelt: the sixteen hash characters at HASH_AT, a prefix just before them. */
 const NAME = Buffer.alloc(64);
 
 /** The first 80 bits of the last digest, in base32, into NAME from `at`. */

@@ -3,8 +3,6 @@ import { resolve } from 'node:path';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { writeRestoreOutput } from '../backends/iptables/renderRestore.js';
 import { writeSaveOutput } from '../backends/iptables/renderSave.js';
-import { lowerIpvs } from '../backends/ipvs/lowerIpvs.js';
-import { renderIpvsFormat } from '../backends/ipvs/renderIpvs.js';
 import type { Io } from './io.js';
 import { loadNodeView } from './loadNodeView.js';
 import { inputReads } from './inputReads.js';
@@ -56,7 +54,11 @@ export async function runCompile(paths: string[], opts: Record<string, unknown>,
   // never one string or one buffer.
   let text: string | ChunkProducer;
   if (format === 'model') text = `${JSON.stringify(model, null, 2)}\n`;
-  else if (common.options.backend === 'ipvs') text = renderIpvsFormat(lowerIpvs(model), format);
+  else if (common.options.backend === 'ipvs') {
+    // Loaded only for IPVS, as main loads the diff and churn commands only for them.
+    const [{ lowerIpvs }, { renderIpvsFormat }] = await Promise.all([import('../backends/ipvs/lowerIpvs.js'), import('../backends/ipvs/renderIpvs.js')]);
+    text = renderIpvsFormat(lowerIpvs(model), format);
+  }
   else text = (write) => (format === 'restore' ? writeRestoreOutput : writeSaveOutput)(model, write);
   // `-o -` is standard output, as `-` is standard input among the paths.
   if (typeof opts.output === 'string' && opts.output !== '-') {

@@ -87,11 +87,12 @@ export function packedChainOrder(names: readonly string[]): number[] | undefined
     if (end - p === 1) {
       out[p] = signed[2 * p + lo] & mask;
     } else {
-      // Names that agree on the packed characters: in order of the whole name, then of index.
+      // Names that agree on the packed characters (here in index order): put in order by the
+      // general sort, which keeps equal names in that order.
       const group: number[] = [];
       for (let g = p; g < end; g++) group.push(signed[2 * g + lo] & mask);
-      group.sort((x, y) => (names[x] < names[y] ? -1 : names[x] > names[y] ? 1 : x - y));
-      for (let g = 0; g < group.length; g++) out[p + g] = group[g];
+      const order = orderByName(group.map((i) => names[i]));
+      for (let g = 0; g < group.length; g++) out[p + g] = group[order[g]];
     }
     p = end;
   }

@@ -130,10 +130,17 @@ describe('command line', () => {
 
   it('bin/kproxy-compile.js (the real binary: exit code, stdout, stderr)', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'kproxy-compile.js');
-    if (!existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js'))) throw new Error('run npm run build first (npm test does)');
+    if (!existsSync(join(import.meta.dirname, '..', 'dist', 'bundle', 'bin.js'))) throw new Error('run npm run build first (npm test does)');
     const ok = spawnSync(process.execPath, [bin, overall, ...overallArgs, '--format', 'restore'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP"');
+    // The binary runs the bundled modules (scripts/bundle.mjs); its output is the committed golden's,
+    // for each backend, including the IPVS one the bundle keeps in a file of its own.
+    expect(ok.stdout).toBe(readFileSync(join(overall, 'expected', 'restore.txt'), 'utf8'));
+    const save = spawnSync(process.execPath, [bin, overall, ...overallArgs], { encoding: 'utf8' });
+    expect(save.stdout).toBe(readFileSync(join(overall, 'expected', 'save.txt'), 'utf8'));
+    const ipvs = spawnSync(process.execPath, [bin, overall, ...overallArgs, '--backend', 'ipvs', '--format', 'all'], { encoding: 'utf8' });
+    expect(ipvs.stdout).toBe(readFileSync(join(overall, 'expected', 'ipvs.txt'), 'utf8'));
     const bad = spawnSync(process.execPath, [bin, join(dir, 'nope.yaml')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');

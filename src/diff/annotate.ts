@@ -1,5 +1,5 @@
 import type { Rule } from '../ir/iptables.js';
-import type { RuleState } from './ruleState.js';
+import type { ChainState, RuleState } from './ruleState.js';
 
 const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW)-/;
 const ENTRY_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS']);
@@ -8,6 +8,14 @@ const SIBLING_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'];
 function hashOf(chain: string): string | undefined {
   const m = SERVICE_CHAIN.exec(chain);
   return m ? chain.slice(m[0].length) : undefined;
+}
+
+/** Whether two chains' rules read the same. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function commentOf(r: Rule): string {
@@ -44,21 +52,43 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
     }
   }
   const wantedHash = (chain: string) => (wanted ? wanted.has(chain) : hashOf(chain) !== undefined);
+  // Chains are named first come, first served, so each name is set once: `named` lists them in
+  // that order, and each sibling pass only looks at those named since the last one (the earlier
+  // ones have had theirs).
+  const named: string[] = [];
+  const name = (chain: string, id: string) => {
+    service.set(chain, id);
+    named.push(chain);
+  };
+  let siblingsDone = 0;
+  // An entry chain names only what no chain is named after yet, and only from its own rules: one
+  // read of it does all it can, so a second pass, or the same chain again in a later state (its
+  // rules read the same), adds nothing.
+  const entriesRead = new Map<string, ChainState>();
+  const readBefore = (key: string, c: ChainState): boolean => {
+    const before = entriesRead.get(key);
+    if (!before) {
+      entriesRead.set(key, c);
+      return false;
+    }
+    return before === c || sameKeys(before.keys, c.keys);
+  };
   // Two passes: the second lets SEP chains inherit the service of the SVC chain that jumps to them.
   for (let pass = 0; pass < 2; pass++) for (const s of states) {
-    for (const c of s.chains.values()) {
+    for (const [key, c] of s.chains) {
       if (ENTRY_CHAINS.has(c.name)) {
+        if (pass > 0 || readBefore(key, c)) continue;
         for (const r of c.rules) {
           if (r.target?.kind !== 'jump' || service.has(r.target.chain) || !wantedHash(r.target.chain)) continue;
           const id = commentOf(r).split(' ')[0];
-          if (id) service.set(r.target.chain, id);
+          if (id) name(r.target.chain, id);
         }
       } else if (c.name.startsWith('KUBE-SEP-')) {
         if (interest && !interest.has(c.name)) continue;
         for (const r of c.rules) {
           if (r.target?.kind === 'DNAT') endpoint.set(c.name, r.target.to);
           const id = commentOf(r).split(' ')[0];
-          if (id && !service.has(c.name)) service.set(c.name, id);
+          if (id && !service.has(c.name)) name(c.name, id);
         }
       } else if (SERVICE_CHAIN.test(c.name)) {
         for (const r of c.rules) {
@@ -67,18 +97,21 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
           if (interest && !interest.has(sep) && !interest.has(c.name)) continue;
           const arrow = / -> (\S+)$/.exec(commentOf(r));
           if (arrow) endpoint.set(sep, arrow[1]);
-          if (!service.has(sep) && service.has(c.name)) service.set(sep, service.get(c.name)!);
+          if (!service.has(sep) && service.has(c.name)) name(sep, service.get(c.name)!);
         }
       }
     }
     // Chains sharing a hash share a service: KUBE-SVC-X names KUBE-SVL-X, KUBE-EXT-X and KUBE-FW-X.
-    for (const [chain, id] of [...service]) {
+    // (Siblings named here have theirs already: the loop may reach them, to no effect.)
+    for (; siblingsDone < named.length; siblingsDone++) {
+      const chain = named[siblingsDone];
       const hash = hashOf(chain);
       if (hash === undefined) continue;
+      const id = service.get(chain)!;
       for (const prefix of SIBLING_PREFIXES) {
         // Joined, not glued: a flat string is hashed for the map without being copied first.
         const sibling = [prefix, hash].join('');
-        if (!service.has(sibling)) service.set(sibling, id);
+        if (!service.has(sibling)) name(sibling, id);
       }
     }
   }

@@ -62,8 +62,9 @@ if (what === 'compile') {
   const pair = lowerPair(old.model, next.model, 'diff');
   mark('lower the changed services');
   const keys = new Map();
-  const a = stateFromRuleset(pair.oldRules, { keys });
-  const b = stateFromRuleset(pair.newRules, { keys });
+  const built = new Map();
+  const a = stateFromRuleset(pair.oldRules, { keys, built });
+  const b = stateFromRuleset(pair.newRules, { keys, built });
   mark('rule states');
   const result = diffAnnotated(a, b);
   mark('compare and annotate');

@@ -82,10 +82,10 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
   let newState: RuleState;
   if (a.model && b.model) {
     const pair = lowerPair(a.model, b.model, 'diff');
-    // The two rulesets share the rule objects of what did not change: make their keys once.
-    const keys = new Map<Rule, string>();
-    oldState = stateFromRuleset(pair.oldRules, { allChains, keys });
-    newState = stateFromRuleset(pair.newRules, { allChains, keys });
+    // The two rulesets share the rule objects of what did not change: make their keys and chain states once.
+    const shared = { keys: new Map<Rule, string>(), built: new Map() };
+    oldState = stateFromRuleset(pair.oldRules, { allChains, ...shared });
+    newState = stateFromRuleset(pair.newRules, { allChains, ...shared });
   } else {
     oldState = a.state ?? a.compiled ?? compiledState(a.model!, allChains);
     newState = b.state ?? b.compiled ?? compiledState(b.model!, allChains);

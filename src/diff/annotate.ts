@@ -84,7 +84,8 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
           if (id) name(r.target.chain, id);
         }
       } else if (c.name.startsWith('KUBE-SEP-')) {
-        if (interest && !interest.has(c.name)) continue;
+        // What a SEP chain names comes from its own rules alone: the first pass did it all.
+        if (pass > 0 || (interest && !interest.has(c.name))) continue;
         for (const r of c.rules) {
           if (r.target?.kind === 'DNAT') endpoint.set(c.name, r.target.to);
           const id = commentOf(r).split(' ')[0];
@@ -95,8 +96,11 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
           if (r.target?.kind !== 'jump' || !r.target.chain.startsWith('KUBE-SEP-')) continue;
           const sep = r.target.chain;
           if (interest && !interest.has(sep) && !interest.has(c.name)) continue;
-          const arrow = / -> (\S+)$/.exec(commentOf(r));
-          if (arrow) endpoint.set(sep, arrow[1]);
+          // Endpoints are set from the rules alone, in the same order each pass: once is enough.
+          if (pass === 0) {
+            const arrow = / -> (\S+)$/.exec(commentOf(r));
+            if (arrow) endpoint.set(sep, arrow[1]);
+          }
           if (!service.has(sep) && service.has(c.name)) name(sep, service.get(c.name)!);
         }
       }

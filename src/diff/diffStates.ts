@@ -113,7 +113,11 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
 /** The keys of the chains that differ between two states. */
 function changedChains(oldState: RuleState, newState: RuleState): Set<string> {
   const out = new Set<string>();
-  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((k, i) => k === y[i]);
+  const same = (x: readonly string[], y: readonly string[]) => {
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  };
   for (const [key, a] of oldState.chains) {
     const b = newState.chains.get(key);
     if (a !== b && (!b || !same(a.keys, b.keys))) out.add(a.name);

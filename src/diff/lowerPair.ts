@@ -1,7 +1,7 @@
 import type { Rule, Ruleset, Table } from '../ir/iptables.js';
 import { sameData } from '../util/sameData.js';
 import type { NodeModel } from '../model/types.js';
-import { isLargeCluster, lowerIptables, type EntryCache } from '../backends/iptables/lowerIptables.js';
+import { entryCache, isLargeCluster, lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { changedServices, nodeFingerprint } from './restoreDelta.js';
 
 const isEndpointChain = (c: string) => c.startsWith('KUBE-SEP-');
@@ -54,7 +54,7 @@ export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'di
   if (!partial) return { oldRules: lowerIptables(oldModel, undefined, order), newRules: lowerIptables(newModel, undefined, order), changed };
   const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
   // Same node-level settings: a service port object both models share has the same entry rules.
-  const entries: EntryCache = new Map();
+  const entries = entryCache();
   const oldRules = lowerIptables(oldModel, skip, order, entries);
   const newRules = lowerIptables(newModel, skip, order, entries);
   return purpose === 'diff' ? { ...withoutSameEndpointChains(oldRules, newRules), changed } : { oldRules, newRules, changed };

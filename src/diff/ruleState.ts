@@ -4,7 +4,7 @@ import { parseIptables, parseRuleLine } from '../backends/iptables/parseIptables
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Dump } from '../backends/iptables/parseIptables.js';
 import { saveRuleLine } from '../backends/iptables/writeSaveRule.js';
-import { isNodePortsTailRule } from '../backends/iptables/fixedRules.js';
+import { NODEPORTS_COMMENT } from '../backends/iptables/fixedRules.js';
 import { own } from '../util/own.js';
 
 /** A chain as compared: its rules as normalised keys (iptables-save spelling) plus the parsed rules. */
@@ -40,19 +40,39 @@ function showsBuiltins(tables: Dump['tables']): boolean {
  */
 const SERVICE_ORDERED: ReadonlySet<string> = new Set(['nat/KUBE-SERVICES', 'nat/KUBE-NODEPORTS', 'filter/KUBE-SERVICES', 'filter/KUBE-NODEPORTS', 'filter/KUBE-EXTERNAL-SERVICES', 'filter/KUBE-PROXY-FIREWALL']);
 
-/** The service port a rule belongs to, from its comment: `ns/svc:port` (or `ns/svc`), the text up to the first space. */
-function commentKey(r: Rule): string {
-  const c = r.matches.find((m) => m.kind === 'comment');
-  return c && c.kind === 'comment' ? (/^[^ ]*/.exec(c.text)?.[0] ?? '') : '';
-}
-
-/** Sorts per-service rules by service port (stable), keeping the node-port tail rule(s) last; other chains as they are. */
+/**
+ * Sorts per-service rules by service port (stable), keeping the node-port tail rule(s) last; other
+ * chains as they are. A rule's service port is its first comment up to the first space: `ns/svc:port`
+ * (or `ns/svc`). One pass over each rule's matches finds both that comment and whether the rule is
+ * a tail rule (see isNodePortsTailRule): these chains hold a rule per service port.
+ */
 function canonicalRules(table: string, chain: string, rules: Rule[]): Rule[] {
-  if (!SERVICE_ORDERED.has(`${table}/${chain}`)) return rules;
-  const tail = rules.filter(isNodePortsTailRule);
-  const rest = rules.filter((r) => !isNodePortsTailRule(r)).map((r, i) => ({ r, i, k: commentKey(r) }));
+  if (!SERVICE_ORDERED.has([table, '/', chain].join(''))) return rules;
+  const tailChain = chain === 'KUBE-SERVICES';
+  const tail: Rule[] = [];
+  const rest: { r: Rule; i: number; k: string }[] = [];
+  for (let n = 0; n < rules.length; n++) {
+    const r = rules[n];
+    const ms = r.matches;
+    let first: string | undefined;
+    let isTail = false;
+    for (let j = 0; j < ms.length; j++) {
+      const m = ms[j];
+      if (m.kind !== 'comment') continue;
+      first ??= m.text;
+      if (tailChain && m.text === NODEPORTS_COMMENT) isTail = true;
+    }
+    if (isTail) tail.push(r);
+    else {
+      const space = first === undefined ? -1 : first.indexOf(' ');
+      rest.push({ r, i: rest.length, k: first === undefined ? '' : space < 0 ? first : first.slice(0, space) });
+    }
+  }
   rest.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i));
-  return [...rest.map((x) => x.r), ...tail];
+  const out = new Array<Rule>(rest.length + tail.length);
+  for (let n = 0; n < rest.length; n++) out[n] = rest[n].r;
+  for (let n = 0; n < tail.length; n++) out[rest.length + n] = tail[n];
+  return out;
 }
 
 export interface StateOptions {
@@ -63,6 +83,20 @@ export interface StateOptions {
    * (see lowerPair) then make each shared key once, and hold the same string on both sides.
    */
   readonly keys?: Map<Rule, string>;
+  /**
+   * Chain states already built, by `table/chain`, with the rules each was built from: a chain
+   * built again from the very same rule objects, one for one, takes the state built before. Two
+   * states of one cluster then share what did not change (the entry chains, when only endpoints
+   * moved), and a comparison passes over it at once.
+   */
+  readonly built?: Map<string, { readonly from: readonly Rule[]; readonly state: ChainState }>;
+}
+
+/** Whether two lists hold the same rule objects in the same order. */
+function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** kube-proxy's own chains: KUBE-* except the monitor's canaries, which carry no rules. */
@@ -101,6 +135,13 @@ function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<s
       rules = all.filter(jumpsToKubeProxy);
       if (rules.length === 0) continue;
     }
+    // Joined, not glued: a flat key is hashed and compared without being copied first.
+    const id = [table, '/', name].join('');
+    const before = opts.built?.get(id);
+    if (before && sameRules(before.from, rules)) {
+      chains.set(id, before.state);
+      continue;
+    }
     const ordered = canonicalRules(table, name, rules);
     const keys = new Array<string>(ordered.length);
     const made = opts.keys;
@@ -113,8 +154,9 @@ function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<s
     } else {
       for (let i = 0; i < ordered.length; i++) keys[i] = saveRuleLine(ordered[i], v6);
     }
-    // Joined, not glued: a flat key is hashed and compared without being copied first.
-    chains.set([table, '/', name].join(''), { table, name, rules: ordered, keys });
+    const state: ChainState = { table, name, rules: ordered, keys };
+    chains.set(id, state);
+    if (!before) opts.built?.set(id, { from: rules, state });
   }
 }
 

@@ -56,7 +56,8 @@ export function forwardRules(m: NodeModel): Rule[] {
   return rules;
 }
 
-const NODEPORTS_COMMENT = 'kubernetes service nodeports; NOTE: this must be the last rule in this chain';
+/** The comment of the tail rule(s) of nat KUBE-SERVICES (see nodePortsTailRules). */
+export const NODEPORTS_COMMENT = 'kubernetes service nodeports; NOTE: this must be the last rule in this chain';
 
 /** The rule(s) that must stay last in nat KUBE-SERVICES: hand node-port traffic to KUBE-NODEPORTS. */
 export function nodePortsTailRules(m: NodeModel): Rule[] {

@@ -4,6 +4,7 @@ import { baseRules, NODE_CHAINS } from './baseRules.js';
 import { canonicalTable } from './canonicalOrder.js';
 import { FILTER_CHAINS, forwardRules, kubeFirewallRule, NAT_CHAINS, natFixedRules, nodePortsTailRules, writesKubeFirewall } from './fixedRules.js';
 import { serviceChainRules } from './serviceChainRules.js';
+import { sameData } from '../../util/sameData.js';
 import { planService, serviceEntryRules, type ServicePlan } from './serviceEntryRules.js';
 
 /** Above this many endpoints kube-proxy drops per-endpoint comments to keep the ruleset small. */
@@ -14,12 +15,27 @@ export function isLargeCluster(m: NodeModel): boolean {
   return m.totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
 }
 
+/** The entry rules of one service port (see serviceEntryRules). */
+type EntryRules = { readonly filter: readonly Rule[]; readonly nat: readonly Rule[] };
+
 /**
  * Entry rules per service port object, for lowering two models with the same node-level settings
  * that share service port objects (two states of one cluster): the second lowering takes the
- * first's rules, so both sides hold the very same rule objects for what did not change.
+ * first's rules, so both sides hold the very same rule objects for what did not change. A port
+ * that changed (another object) but whose entry rules read the same (only its endpoints moved)
+ * takes the first's too, found by the port's id. Rules are shared only where they read the same,
+ * so sharing changes no text: it lets a comparison see at once what did not change.
  */
-export type EntryCache = Map<ServicePort, { readonly filter: readonly Rule[]; readonly nat: readonly Rule[] }>;
+export interface EntryCache {
+  readonly byPort: Map<ServicePort, EntryRules>;
+  readonly byId: Map<string, EntryRules>;
+  /** The fixed rules of the first lowering, by part; taken likewise when they read the same. */
+  readonly fixed: Map<string, readonly Rule[]>;
+}
+
+export function entryCache(): EntryCache {
+  return { byPort: new Map(), byId: new Map(), fixed: new Map() };
+}
 
 /**
  * Lowers the node model in two parts, neither in canonical order yet: the tables without the
@@ -30,28 +46,40 @@ export type EntryCache = Map<ServicePort, { readonly filter: readonly Rule[]; re
  * at once never holds every service's rules.
  */
 export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipOwn?: (sp: ServicePort) => boolean, entries?: EntryCache): { filter: Table; nat: Table } {
+  // Fixed rules that read as the first lowering's are its objects too (see EntryCache).
+  const fixed = (key: string, made: readonly Rule[]): readonly Rule[] => {
+    if (!entries) return made;
+    const before = entries.fixed.get(key);
+    if (!before) entries.fixed.set(key, made);
+    return before && sameData(before, made) ? before : made;
+  };
   const filterChains: string[] = [...FILTER_CHAINS];
   const filterRules: Rule[] = [];
-  const natRules: Rule[] = natFixedRules(m);
+  const natRules: Rule[] = [...fixed('nat', natFixedRules(m))];
   if (writesKubeFirewall(m)) {
     filterChains.push('KUBE-FIREWALL');
-    filterRules.push(kubeFirewallRule());
+    filterRules.push(...fixed('firewall', [kubeFirewallRule()]));
   }
   for (const sp of m.servicePorts) {
-    let entry = entries?.get(sp);
+    let entry = entries?.byPort.get(sp);
     const skip = skipOwn?.(sp) === true;
     // A plan names the service's chains (four hashes): not made when nothing here needs it.
     const plan = entry && skip ? undefined : planService(sp);
     if (!entry) {
       entry = serviceEntryRules(plan!, m);
-      entries?.set(sp, entry);
+      if (entries) {
+        const before = entries.byId.get(sp.id);
+        if (!before) entries.byId.set(sp.id, entry);
+        else if (sameData(before, entry)) entry = before;
+        entries.byPort.set(sp, entry);
+      }
     }
     filterRules.push(...entry.filter);
     natRules.push(...entry.nat);
     if (!skip) own(plan!);
   }
-  natRules.push(...nodePortsTailRules(m));
-  filterRules.push(...forwardRules(m));
+  natRules.push(...fixed('tail', nodePortsTailRules(m)));
+  filterRules.push(...fixed('forward', forwardRules(m)));
   return {
     filter: { name: 'filter', chains: filterChains, rules: filterRules, deleted: [] },
     nat: { name: 'nat', chains: [...NAT_CHAINS], rules: natRules, deleted: [] },

@@ -125,6 +125,33 @@ export function chainsLeftOut(opts: StateOptions): ((table: string, chain: strin
   return opts.allChains ? undefined : (table, chain) => !isKubeProxyChain(chain) && !isBuiltinChain(table, chain);
 }
 
+/**
+ * A chain's state, its keys made when first read: a chain two states share (see `built`) is
+ * never compared, and a large one (KUBE-SERVICES) then costs no key at all.
+ */
+function chainState(table: string, name: string, rules: readonly Rule[], v6: boolean, made: Map<Rule, string> | undefined): ChainState {
+  let keys: string[] | undefined;
+  return {
+    table,
+    name,
+    rules,
+    get keys(): readonly string[] {
+      if (keys) return keys;
+      keys = new Array<string>(rules.length);
+      if (made) {
+        for (let i = 0; i < rules.length; i++) {
+          let k = made.get(rules[i]);
+          if (k === undefined) made.set(rules[i], (k = saveRuleLine(rules[i], v6)));
+          keys[i] = k;
+        }
+      } else {
+        for (let i = 0; i < rules.length; i++) keys[i] = saveRuleLine(rules[i], v6);
+      }
+      return keys;
+    },
+  };
+}
+
 /** Adds one table's chains to `chains`: `byChain` maps each chain to its rules in order. */
 function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<string, Rule[]>, v6: boolean, opts: StateOptions): void {
   for (const [name, all] of byChain) {
@@ -143,18 +170,7 @@ function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<s
       continue;
     }
     const ordered = canonicalRules(table, name, rules);
-    const keys = new Array<string>(ordered.length);
-    const made = opts.keys;
-    if (made) {
-      for (let i = 0; i < ordered.length; i++) {
-        let k = made.get(ordered[i]);
-        if (k === undefined) made.set(ordered[i], (k = saveRuleLine(ordered[i], v6)));
-        keys[i] = k;
-      }
-    } else {
-      for (let i = 0; i < ordered.length; i++) keys[i] = saveRuleLine(ordered[i], v6);
-    }
-    const state: ChainState = { table, name, rules: ordered, keys };
+    const state = chainState(table, name, ordered, v6, opts.keys);
     chains.set(id, state);
     if (!before) opts.built?.set(id, { from: rules, state });
   }

@@ -3,8 +3,10 @@ import { sameData } from '../util/sameData.js';
 import type { NodeModel } from '../model/types.js';
 import { entryCache, isLargeCluster, lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { changedServices, nodeFingerprint } from './restoreDelta.js';
+import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
 
 const isEndpointChain = (c: string) => c.startsWith('KUBE-SEP-');
+const isOwnChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
 
 /** Each endpoint chain of a nat table with its rules. */
 function endpointChains(nat: Table): Map<string, Rule[]> {
@@ -38,6 +40,18 @@ function withoutSameEndpointChains(oldRules: Ruleset, newRules: Ruleset): { oldR
   return { oldRules: cut(oldRules), newRules: cut(newRules) };
 }
 
+/** Whether the rules of every chain but the service ports' own are the same objects, in the same order, on both sides. */
+function sameEntryChains(oldRules: Ruleset, newRules: Ruleset): boolean {
+  if (oldRules.payload.length !== newRules.payload.length) return false;
+  return oldRules.payload.every((t, i) => {
+    const u = newRules.payload[i];
+    if (u.name !== t.name) return false;
+    const x = t.rules.filter((r) => !isOwnChain(r.chain));
+    const y = u.rules.filter((r) => !isOwnChain(r.chain));
+    return x.length === y.length && x.every((r, k) => r === y[k]);
+  });
+}
+
 /**
  * Lowers two models for comparison. When only some services changed, the own chains of the
  * others are identical on both sides by construction, so both sides leave them out: a 1 % churn
@@ -55,7 +69,17 @@ export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'di
   const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
   // Same node-level settings: a service port object both models share has the same entry rules.
   const entries = entryCache();
+  if (purpose === 'diff') {
+    // When only endpoints changed, the changed services' entry rules read the same on both sides,
+    // and so do the entry chains whole: no difference lies in them, and of their rules only those
+    // of the changed services name anything a diff reports (a service's entry rules jump to its
+    // own chains). The others are left out of both sides, unless the entry chains left differ.
+    const oldRules = lowerIptables(oldModel, skip, order, entries, skip);
+    const newRules = lowerIptables(newModel, skip, order, entries, skip);
+    if (sameEntryChains(oldRules, newRules)) return { ...withoutSameEndpointChains(oldRules, newRules), changed };
+    return { ...withoutSameEndpointChains(lowerIptables(oldModel, skip, order, entries), lowerIptables(newModel, skip, order, entries)), changed };
+  }
   const oldRules = lowerIptables(oldModel, skip, order, entries);
   const newRules = lowerIptables(newModel, skip, order, entries);
-  return purpose === 'diff' ? { ...withoutSameEndpointChains(oldRules, newRules), changed } : { oldRules, newRules, changed };
+  return { oldRules, newRules, changed };
 }

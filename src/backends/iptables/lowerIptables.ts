@@ -43,9 +43,11 @@ export function entryCache(): EntryCache {
  * the filter chains), returned; and each service port's plan, handed to `own`, whose own chains
  * (see serviceChainRules) the caller lowers when it needs them. No chain is in both parts, so
  * ordering the parts together or apart gives the same tables; a caller that renders own chains
- * at once never holds every service's rules.
+ * at once never holds every service's rules. `skipEntries` leaves out the entry rules of some of
+ * the service ports whose own chains are left out (a comparison that knows them to be the same
+ * on both sides).
  */
-export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipOwn?: (sp: ServicePort) => boolean, entries?: EntryCache): { filter: Table; nat: Table } {
+export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipOwn?: (sp: ServicePort) => boolean, entries?: EntryCache, skipEntries?: (sp: ServicePort) => boolean): { filter: Table; nat: Table } {
   // Fixed rules that read as the first lowering's are its objects too (see EntryCache).
   const fixed = (key: string, made: readonly Rule[]): readonly Rule[] => {
     if (!entries) return made;
@@ -61,8 +63,9 @@ export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipO
     filterRules.push(...fixed('firewall', [kubeFirewallRule()]));
   }
   for (const sp of m.servicePorts) {
-    let entry = entries?.byPort.get(sp);
     const skip = skipOwn?.(sp) === true;
+    if (skip && skipEntries?.(sp) === true) continue;
+    let entry = entries?.byPort.get(sp);
     // A plan names the service's chains (four hashes): not made when nothing here needs it.
     const plan = entry && skip ? undefined : planService(sp);
     if (!entry) {
@@ -93,7 +96,7 @@ export function lowerParts(m: NodeModel, own: (plan: ServicePlan) => void, skipO
  * With `order: 'none'` the tables keep the order rules were built in (each chain's own rules in
  * their order): enough for a comparison, which groups rules by chain itself.
  */
-export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean, order: 'canonical' | 'none' = 'canonical', entries?: EntryCache): Ruleset {
+export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boolean, order: 'canonical' | 'none' = 'canonical', entries?: EntryCache, skipEntries?: (sp: ServicePort) => boolean): Ruleset {
   const natChains: string[] = [];
   const natRules: Rule[] = [];
   const largeCluster = isLargeCluster(m);
@@ -102,7 +105,7 @@ export function lowerIptables(m: NodeModel, skipOwn?: (sp: ServicePort) => boole
     // Loops, not push(...list): a long list overflows the call stack.
     for (const c of own.chains) natChains.push(c);
     for (const r of own.rules) natRules.push(r);
-  }, skipOwn, entries);
+  }, skipOwn, entries, skipEntries);
   const nat = parts.nat;
   const tables: Table[] = [parts.filter, { ...nat, chains: nat.chains.concat(natChains), rules: nat.rules.concat(natRules) }];
   const payload = order === 'canonical' ? tables.map(canonicalTable) : tables;

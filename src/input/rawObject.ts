@@ -8,6 +8,12 @@ export interface RawObject {
   readonly json?: JsonSpan;
   /** 1-based line of a field inside this object (the object's own line for `[]`); computed lazily. */
   readonly locate: (path: readonly (string | number)[]) => number | undefined;
+  /**
+   * Lets go of the parsed value of a JSON List item once it is decoded (it is parsed again if
+   * looked at later): kept, the parsed items of a large List would live on with the objects
+   * decoded from them.
+   */
+  readonly release?: () => void;
 }
 
 /** A field path as text: `spec.ports[0].port`. */

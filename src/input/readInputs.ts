@@ -265,6 +265,10 @@ class ListItem implements RawObject {
   locate(path: readonly (string | number)[]): number | undefined {
     return this.list.lineOf(['items', this.index, ...path]);
   }
+
+  release(): void {
+    this.parsed = undefined;
+  }
 }
 
 function jsonReason(e: unknown): string {

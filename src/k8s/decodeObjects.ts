@@ -212,6 +212,7 @@ export function decodeObjects(objects: readonly RawObject[], opts: DecodeOptions
       diagnostics.push(...inLineOrder(ds));
       if (service) addService(service, raw, ds.length === 0);
       else refuse(raw);
+      raw.release?.();
     } else if (kind === 'EndpointSlice' && group === 'discovery.k8s.io') {
       const { slice, diagnostics: ds } = decodeEndpointSlice(raw);
       diagnostics.push(...inLineOrder(ds));

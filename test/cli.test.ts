@@ -385,7 +385,12 @@ describe('node settings from --config, input objects and flags', () => {
     ['mode: ipvs\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is ipvs, but these rules are compiled for --backend iptables: pass --backend ipvs to see what this node programs/],
     ['mode: ""\n', ['--backend', 'ipvs'], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is iptables, but these rules are compiled for --backend ipvs/],
     ['mode: nftables\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: mode: is nftables, which is not compiled yet/],
-    ['clusterCidr: 10.0.0.0/8\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: clusterCidr: is not a field of KubeProxyConfiguration and is ignored/],
+    ['clusterCidr: 10.0.0.0/8\n', [], 0, /cfg\.yaml:3: warning KPC042: KubeProxyConfiguration: clusterCidr: is not a field of KubeProxyConfiguration and is ignored \(did you mean clusterCIDR\?\)$/m],
+    // A slip inside a section would leave the setting at its default without a word.
+    ['iptables:\n  masqueradBit: 15\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: iptables\.masqueradBit: is not a field of KubeProxyConfiguration and is ignored \(did you mean masqueradeBit\?\)$/m],
+    ['conntrack:\n  tcpbeliberal: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: conntrack\.tcpbeliberal: is not a field of KubeProxyConfiguration and is ignored \(did you mean tcpBeLiberal\?\)$/m],
+    ['detectLocal:\n  bridgeInterfaceName: br0\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: detectLocal\.bridgeInterfaceName: is not a field of KubeProxyConfiguration and is ignored$/m],
+    ['ipvs:\n  schedular: rr\n', ['--backend', 'ipvs'], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: ipvs\.schedular: is not a field of KubeProxyConfiguration and is ignored \(did you mean scheduler\?\)$/m],
     ['iptables: x\n', [], 2, /cfg\.yaml:3: error KPC010: KubeProxyConfiguration: iptables: must be a mapping, found the string "x"/],
     ['featureGates:\n  SomeOtherGate: true\n', [], 0, /cfg\.yaml:4: warning KPC042: KubeProxyConfiguration: featureGates\.SomeOtherGate: is not a gate the compiled rules depend on \(LoadBalancerIPMode, PreferSameTrafficDistribution\) and is ignored/],
     ['featureGates:\n  LoadBalancerIPMode: false\n', [], 0, /^\S*cfg\.yaml:4: warning KPC043: KubeProxyConfiguration: featureGates\.LoadBalancerIPMode: is locked to true since Kubernetes 1\.32: kube-proxy 1\.33 refuses to start with it set to false; the rules are compiled as kube-proxy 1\.30 and 1\.31 wrote them with it off\n$/],
@@ -404,6 +409,17 @@ describe('node settings from --config, input objects and flags', () => {
     expect(run.code).toBe(code);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('kproxy-compile ... --config FILE with every field as kubeadm writes them: no warning, the rules of the defaults', async () => {
+    // The KubeProxyConfiguration kubeadm puts in the kube-proxy ConfigMap, every field and section spelt out.
+    const file = join(dir, 'kubeadm-config.yaml');
+    writeFileSync(file, KUBEADM_CONFIG);
+    const run = await runCli([manifestsOnly, '--config', file, '--hostname-override', 'node-a', '--cluster-cidr', '10.244.0.0/16']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const plain = await runCli([manifestsOnly, '--hostname-override', 'node-a', '--cluster-cidr', '10.244.0.0/16']);
+    expect(run.stdout).toBe(plain.stdout);
   });
 
   it.each([
@@ -574,3 +590,71 @@ describe('-o FILE writes through what is at the path', () => {
   });
 });
 
+const KUBEADM_CONFIG = `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+bindAddress: 0.0.0.0
+bindAddressHardFail: false
+clientConnection:
+  acceptContentTypes: ""
+  burst: 0
+  contentType: ""
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+  qps: 0
+clusterCIDR: 10.244.0.0/16
+configSyncPeriod: 0s
+conntrack:
+  maxPerCore: null
+  min: null
+  tcpBeLiberal: false
+  tcpCloseWaitTimeout: null
+  tcpEstablishedTimeout: null
+  udpStreamTimeout: 0s
+  udpTimeout: 0s
+detectLocal:
+  bridgeInterface: ""
+  interfaceNamePrefix: ""
+detectLocalMode: ""
+enableProfiling: false
+healthzBindAddress: ""
+hostnameOverride: ""
+iptables:
+  localhostNodePorts: null
+  masqueradeAll: false
+  masqueradeBit: null
+  minSyncPeriod: 0s
+  syncPeriod: 0s
+ipvs:
+  excludeCIDRs: null
+  minSyncPeriod: 0s
+  scheduler: ""
+  strictARP: false
+  syncPeriod: 0s
+  tcpFinTimeout: 0s
+  tcpTimeout: 0s
+  udpTimeout: 0s
+logging:
+  flushFrequency: 0
+  options:
+    json:
+      infoBufferSize: "0"
+    text:
+      infoBufferSize: "0"
+  verbosity: 0
+metricsBindAddress: ""
+mode: ""
+nftables:
+  masqueradeAll: false
+  masqueradeBit: null
+  minSyncPeriod: 0s
+  syncPeriod: 0s
+nodePortAddresses: null
+oomScoreAdj: null
+portRange: ""
+showHiddenMetricsForVersion: ""
+winkernel:
+  enableDSR: false
+  forwardHealthCheckVip: false
+  networkName: ""
+  rootHnsEndpointName: ""
+  sourceVip: ""
+`;

@@ -6,17 +6,34 @@ import { DETECT_LOCAL_MODES, IPVS_SCHEDULERS, KNOWN_GATES, lockedGateProblem, ty
 import { interfaceNameProblem } from './interfaceNameProblem.js';
 import { dualStackProblem } from './dualStackProblem.js';
 import { own } from '../util/own.js';
+import { unknownFields, type Schema } from '../k8s/objectSchema.js';
 
 type Writable<T> = { -readonly [K in keyof T]?: T[K] };
 
-/** The fields of KubeProxyConfiguration v1alpha1 (Kubernetes 1.33), for telling a misspelt one. */
-const FIELDS: ReadonlySet<string> = new Set([
-  'apiVersion', 'kind', 'featureGates', 'clientConnection', 'logging', 'hostnameOverride', 'bindAddress',
-  'healthzBindAddress', 'metricsBindAddress', 'bindAddressHardFail', 'enableProfiling', 'showHiddenMetricsForVersion',
-  'mode', 'iptables', 'ipvs', 'nftables', 'winkernel', 'detectLocalMode', 'detectLocal', 'clusterCIDR',
-  'nodePortAddresses', 'oomScoreAdj', 'conntrack', 'configSyncPeriod', 'portRange', 'windowsRunAsService',
-  'linux', 'windows', 'masqueradeAll', 'syncPeriod', 'minSyncPeriod',
-]);
+const SYNC = { syncPeriod: true, minSyncPeriod: true } as const;
+
+/**
+ * The fields of KubeProxyConfiguration v1alpha1 (Kubernetes 1.33), for telling a misspelt one,
+ * with those of its sections: a slip there (`iptables.masqueradBit`) would otherwise leave a
+ * setting at its default without a word. A few fields of neighbouring releases are known too, so
+ * that a configuration written for one is not taken for misspelt. `logging.options` and the
+ * `linux` / `windows` sections are known by name only.
+ */
+const KUBE_PROXY_CONFIGURATION: Schema = {
+  apiVersion: true, kind: true, featureGates: true,
+  clientConnection: { kubeconfig: true, acceptContentTypes: true, contentType: true, qps: true, burst: true },
+  logging: { format: true, flushFrequency: true, verbosity: true, vmodule: true, options: true },
+  hostnameOverride: true, bindAddress: true, healthzBindAddress: true, metricsBindAddress: true, bindAddressHardFail: true,
+  enableProfiling: true, showHiddenMetricsForVersion: true, mode: true,
+  iptables: { masqueradeBit: true, masqueradeAll: true, localhostNodePorts: true, snatNodeInternalIP: true, ...SYNC },
+  ipvs: { ...SYNC, scheduler: true, excludeCIDRs: true, strictARP: true, tcpTimeout: true, tcpFinTimeout: true, udpTimeout: true },
+  nftables: { masqueradeBit: true, masqueradeAll: true, ...SYNC },
+  winkernel: { networkName: true, sourceVip: true, enableDSR: true, rootHnsEndpointName: true, forwardHealthCheckVip: true },
+  detectLocalMode: true, detectLocal: { bridgeInterface: true, interfaceNamePrefix: true }, clusterCIDR: true,
+  nodePortAddresses: true, oomScoreAdj: true,
+  conntrack: { maxPerCore: true, min: true, tcpEstablishedTimeout: true, tcpCloseWaitTimeout: true, tcpBeLiberal: true, udpTimeout: true, udpStreamTimeout: true },
+  configSyncPeriod: true, portRange: true, windowsRunAsService: true, linux: true, windows: true, masqueradeAll: true, ...SYNC,
+};
 
 /** The proxy modes kube-proxy on Linux accepts; empty means iptables. */
 const MODES: readonly string[] = ['', 'iptables', 'ipvs', 'nftables'];
@@ -32,7 +49,9 @@ export function fromProxyConfig(raw: RawObject, backend?: string): { settings: P
   const apiVersion = r.string(['apiVersion']);
   if (apiVersion !== undefined && apiVersion !== 'kubeproxy.config.k8s.io/v1alpha1') r.report('KPC041', ['apiVersion'], `must be kubeproxy.config.k8s.io/v1alpha1 (the only version kube-proxy reads), found ${JSON.stringify(apiVersion)}`);
   // kube-proxy falls back to lenient decoding when strict decoding fails, so an unknown field is ignored there too.
-  for (const k of Object.keys(raw.value)) if (!FIELDS.has(k)) r.report('KPC042', [k], 'is not a field of KubeProxyConfiguration and is ignored');
+  for (const f of unknownFields(raw.value, KUBE_PROXY_CONFIGURATION)) {
+    r.report('KPC042', f.path, `is not a field of KubeProxyConfiguration and is ignored${f.meant ? ` (did you mean ${f.meant}?)` : ''}`);
+  }
   const proxyMode = r.string(['mode']);
   if (proxyMode !== undefined) {
     if (!MODES.includes(proxyMode)) r.report('KPC041', ['mode'], `must be iptables, ipvs, nftables or empty, found ${JSON.stringify(proxyMode)}`);

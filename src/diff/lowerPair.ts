@@ -58,13 +58,14 @@ function sameEntryChains(oldRules: Ruleset, newRules: Ruleset): boolean {
  * of a large cluster then costs a fraction of two full compiles. `purpose` decides what "only
  * some services changed" means: a semantic diff also needs the same large-cluster mode (it changes
  * every comment), kube-proxy's partial sync does not look at it. `changed` comes back for the caller.
- * For 'diff' the rulesets are not put in canonical order (see lowerIptables): they only become states.
+ * The rulesets are not put in canonical order (see lowerIptables): their users order what they keep.
  */
 export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'diff' | 'delta', forceFull = false): { oldRules: Ruleset; newRules: Ruleset; changed: Set<string> } {
   const changed = changedServices(oldModel, newModel);
   const partial = !forceFull && nodeFingerprint(oldModel) === nodeFingerprint(newModel) && (purpose === 'delta' || isLargeCluster(oldModel) === isLargeCluster(newModel));
-  // A semantic diff builds rule states, which group and order rules themselves.
-  const order = purpose === 'diff' ? 'none' : 'canonical';
+  // Neither purpose needs the rulesets in canonical order: a semantic diff builds rule states, which
+  // group and order rules themselves, and a partial-sync payload puts its own tables in order.
+  const order = 'none';
   if (!partial) return { oldRules: lowerIptables(oldModel, undefined, order), newRules: lowerIptables(newModel, undefined, order), changed };
   const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
   // Same node-level settings: a service port object both models share has the same entry rules.

@@ -57,8 +57,9 @@ export function restoreDelta(oldModel: NodeModel, oldRules: Ruleset, newModel: N
     for (const c of ownChainNames(planService(sp))) keep.add(c);
   }
   const oldNat = oldRules.payload.find((t) => t.name === 'nat');
+  // The tables come in canonical order whatever order the rulesets are in.
   const payload: Table[] = newRules.payload.map((t) => {
-    if (t.name !== 'nat') return t;
+    if (t.name !== 'nat') return canonicalTable(t);
     const active = new Set(t.chains);
     const stale = cleanup ? (oldNat?.chains ?? []).filter((c) => isServiceChain(c) && !active.has(c)) : [];
     const chains = t.chains.filter((c) => !isServiceChain(c) || keep.has(c));

@@ -1,7 +1,7 @@
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Rule } from '../ir/iptables.js';
 import { isLargeCluster, LARGE_CLUSTER_ENDPOINTS } from '../backends/iptables/lowerIptables.js';
-import { renderRestore } from '../backends/iptables/renderRestore.js';
+import { restoreChunks } from '../backends/iptables/renderRestore.js';
 import { diffAnnotated } from '../diff/diffStates.js';
 import { nodeFingerprint, restoreDelta } from '../diff/restoreDelta.js';
 import { lowerPair } from '../diff/lowerPair.js';
@@ -74,7 +74,8 @@ export async function runDiff(oldPath: string, newPath: string, opts: Record<str
       report(io, [diag('KPC032', `--defer-chain-cleanup changes nothing here: NEW has ${b.model.totalEndpoints} endpoints, and below large-cluster mode (more than ${LARGE_CLUSTER_ENDPOINTS}) kube-proxy deletes unused chains on every sync`, { file: '<flags>' })]);
     }
     const pair = lowerPair(a.model, b.model, 'delta', full);
-    io.stdout(renderRestore(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full, pair.changed, defer)));
+    // Written as the rendered UTF-8 chunks: a large payload is never decoded to one string.
+    for (const chunk of restoreChunks(restoreDelta(a.model, pair.oldRules, b.model, pair.newRules, full, pair.changed, defer))) io.stdout(chunk);
     // Exit as diff(1) does: 1 when the states differ.
     return pair.changed.size > 0 || nodeFingerprint(a.model) !== nodeFingerprint(b.model) ? EXIT_DIFFERENT : EXIT_OK;
   }

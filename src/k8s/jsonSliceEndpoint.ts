@@ -36,15 +36,23 @@ function address(c: JsonCursor, addressType: AddressType): Read<string> {
 const CONDITIONS = ['ready', 'serving', 'terminating'] as const;
 const CONDITION_OTHERS = otherFields(ENDPOINT.conditions, CONDITIONS);
 
-/** ready / serving / terminating into `into` (undefined when absent or null); false to give up. */
-function readConditions(c: JsonCursor, into: { ready?: boolean; serving?: boolean; terminating?: boolean }): boolean {
+/** What readConditions read last, each undefined when absent or null (kept here, not in an object per endpoint). */
+let readyRead: boolean | undefined;
+let servingRead: boolean | undefined;
+let terminatingRead: boolean | undefined;
+
+/** ready / serving / terminating into readyRead, servingRead and terminatingRead; false to give up. */
+function readConditions(c: JsonCursor): boolean {
+  readyRead = servingRead = terminatingRead = undefined;
   const opened = c.open(0x7b);
   if (opened !== true) return opened === null;
   let f: number;
   while ((f = c.nextField(CONDITIONS, CONDITION_OTHERS)) >= 0) {
     const v = c.boolean();
     if (v === FAIL) return false;
-    into[CONDITIONS[f]] = v ?? undefined;
+    if (f === 0) readyRead = v ?? undefined;
+    else if (f === 1) servingRead = v ?? undefined;
+    else terminatingRead = v ?? undefined;
   }
   return f === -1;
 }
@@ -96,7 +104,9 @@ const OTHERS = otherFields(ENDPOINT, FIELDS);
 export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read<SliceEndpoint> {
   if (c.open(0x7b) !== true) return FAIL;
   let addresses: Read<readonly string[]> = FAIL;
-  const conditions: { ready?: boolean; serving?: boolean; terminating?: boolean } = {};
+  let ready: boolean | undefined;
+  let serving: boolean | undefined;
+  let terminating: boolean | undefined;
   let nodeName: string | undefined;
   let zone: string | undefined;
   let zoneHints = NO_HINTS;
@@ -109,7 +119,10 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
         if (addresses === FAIL) return FAIL;
         break;
       case 1:
-        if (!readConditions(c, conditions)) return FAIL;
+        if (!readConditions(c)) return FAIL;
+        ready = readyRead;
+        serving = servingRead;
+        terminating = terminatingRead;
         break;
       case 2: {
         const v = c.string();
@@ -143,5 +156,5 @@ export function readSliceEndpoint(c: JsonCursor, addressType: AddressType): Read
     }
   }
   if (f === -2 || addresses === FAIL) return FAIL;
-  return { addresses, ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating, nodeName, zone, zoneHints, nodeHints };
+  return { addresses, ready, serving, terminating, nodeName, zone, zoneHints, nodeHints };
 }

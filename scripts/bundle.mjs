@@ -4,7 +4,7 @@
 // Packages (commander, js-yaml, chalk) stay outside, loaded from
 // node_modules as before; the commands loaded on demand (diff, churn, IPVS) stay separate files.
 //   node scripts/bundle.mjs        (npm run build runs it after tsc)
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -19,5 +19,14 @@ await build({
   // Only the project's own modules (relative paths) go in; node: built-ins and packages stay imports.
   external: (id) => !id.startsWith('.') && !id.startsWith('/'),
   logLevel: 'warn',
-  output: { dir: outDir, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name].js', minify: false },
+  // tsc's source maps go into the bundle's, so a stack read with them names the TypeScript sources
+  // (bin/kproxy-compile.js turns them on with KPROXY_COMPILE_DEBUG).
+  plugins: [{
+    name: 'tsc-source-maps',
+    load(id) {
+      if (!id.endsWith('.js') || !existsSync(`${id}.map`)) return null;
+      return { code: readFileSync(id, 'utf8'), map: readFileSync(`${id}.map`, 'utf8') };
+    },
+  }],
+  output: { dir: outDir, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name].js', minify: false, sourcemap: true },
 });

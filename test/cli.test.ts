@@ -146,6 +146,22 @@ describe('command line', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/error KPC001/);
   });
+
+  it('bin/kproxy-compile.js on an internal error: exit 70 and one line; with KPROXY_COMPILE_DEBUG, the stack names the TypeScript sources', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'kproxy-compile.js');
+    // A standard output whose write throws a plain Error, as a bug would: loaded ahead of the binary.
+    const broken = ['--import', 'data:text/javascript,process.stdout.write=()=>{throw new Error("injected")}'];
+    const basic = join(FIXTURES_DIR, 'clusterip-basic');
+    const args = [...broken, bin, basic, ...readFileSync(join(basic, 'args'), 'utf8').split('\n').filter(Boolean)];
+    const plain = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, KPROXY_COMPILE_DEBUG: '' } });
+    expect(plain.status).toBe(70);
+    expect(plain.stderr).toBe('kproxy-compile: internal error (this is a bug): injected\n');
+    const debug = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, KPROXY_COMPILE_DEBUG: '1' } });
+    expect(debug.status).toBe(70);
+    const frames = debug.stderr.split('\n').filter((l) => l.trim().startsWith('at '));
+    expect(frames.some((l) => /[/\\]src[/\\]cli[/\\]compileCommand\.ts:\d+:\d+\)$/.test(l)), debug.stderr).toBe(true);
+    expect(frames.some((l) => l.includes('dist/bundle')), debug.stderr).toBe(false);
+  });
 });
 
 describe('--family of a family the input has no Service of', () => {

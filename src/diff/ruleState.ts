@@ -125,29 +125,37 @@ export function chainsLeftOut(opts: StateOptions): ((table: string, chain: strin
   return opts.allChains ? undefined : (table, chain) => !isKubeProxyChain(chain) && !isBuiltinChain(table, chain);
 }
 
+/** The keys of a chain's rules; with `made`, each rule's key made once (see StateOptions). */
+function keysOf(rules: readonly Rule[], v6: boolean, made: Map<Rule, string> | undefined): string[] {
+  const keys = new Array<string>(rules.length);
+  if (made) {
+    for (let i = 0; i < rules.length; i++) {
+      let k = made.get(rules[i]);
+      if (k === undefined) made.set(rules[i], (k = saveRuleLine(rules[i], v6)));
+      keys[i] = k;
+    }
+  } else {
+    for (let i = 0; i < rules.length; i++) keys[i] = saveRuleLine(rules[i], v6);
+  }
+  return keys;
+}
+
 /**
- * A chain's state, its keys made when first read: a chain two states share (see `built`) is
- * never compared, and a large one (KUBE-SERVICES) then costs no key at all.
+ * A chain's state. States built together (see `built`) make a chain's keys when first read: a
+ * chain two states share is never compared, and a large one (KUBE-SERVICES) then costs no key at
+ * all. Others make them at once, as plain data: a dump's every chain is compared, and a getter
+ * per chain of a large dump costs memory and time for nothing.
  */
-function chainState(table: string, name: string, rules: readonly Rule[], v6: boolean, made: Map<Rule, string> | undefined): ChainState {
+function chainState(table: string, name: string, rules: readonly Rule[], v6: boolean, opts: StateOptions): ChainState {
+  if (!opts.built) return { table, name, rules, keys: keysOf(rules, v6, opts.keys) };
   let keys: string[] | undefined;
+  const made = opts.keys;
   return {
     table,
     name,
     rules,
     get keys(): readonly string[] {
-      if (keys) return keys;
-      keys = new Array<string>(rules.length);
-      if (made) {
-        for (let i = 0; i < rules.length; i++) {
-          let k = made.get(rules[i]);
-          if (k === undefined) made.set(rules[i], (k = saveRuleLine(rules[i], v6)));
-          keys[i] = k;
-        }
-      } else {
-        for (let i = 0; i < rules.length; i++) keys[i] = saveRuleLine(rules[i], v6);
-      }
-      return keys;
+      return (keys ??= keysOf(rules, v6, made));
     },
   };
 }
@@ -170,7 +178,7 @@ function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<s
       continue;
     }
     const ordered = canonicalRules(table, name, rules);
-    const state = chainState(table, name, ordered, v6, opts.keys);
+    const state = chainState(table, name, ordered, v6, opts);
     chains.set(id, state);
     if (!before) opts.built?.set(id, { from: rules, state });
   }

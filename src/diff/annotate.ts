@@ -1,5 +1,6 @@
 import type { Rule } from '../ir/iptables.js';
 import type { ChainState, RuleState } from './ruleState.js';
+import { sameItems } from '../util/sameItems.js';
 
 const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW)-/;
 const ENTRY_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS']);
@@ -8,14 +9,6 @@ const SIBLING_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'];
 function hashOf(chain: string): string | undefined {
   const m = SERVICE_CHAIN.exec(chain);
   return m ? chain.slice(m[0].length) : undefined;
-}
-
-/** Whether two chains' rules read the same. */
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function commentOf(r: Rule): string {
@@ -71,7 +64,7 @@ export function annotateChains(states: readonly RuleState[], interest?: Readonly
       entriesRead.set(key, c);
       return false;
     }
-    return before === c || sameKeys(before.keys, c.keys);
+    return before === c || sameItems(before.keys, c.keys);
   };
   // Two passes: the second lets SEP chains inherit the service of the SVC chain that jumps to them.
   for (let pass = 0; pass < 2; pass++) for (const s of states) {

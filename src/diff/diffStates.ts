@@ -1,6 +1,7 @@
 import { annotateChains } from './annotate.js';
 import { isBuiltinChain, type ChainState, type RuleState } from './ruleState.js';
 import { sortNames } from '../util/orderByName.js';
+import { sameItems } from '../util/sameItems.js';
 
 /** One typed difference between two rule states. Schema `kproxy-compile/diff/v1` (docs/diff.md). */
 export type Change =
@@ -113,14 +114,9 @@ export function diffStates(oldState: RuleState, newState: RuleState, labels: Rea
 /** The keys of the chains that differ between two states. */
 function changedChains(oldState: RuleState, newState: RuleState): Set<string> {
   const out = new Set<string>();
-  const same = (x: readonly string[], y: readonly string[]) => {
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
-  };
   for (const [key, a] of oldState.chains) {
     const b = newState.chains.get(key);
-    if (a !== b && (!b || !same(a.keys, b.keys))) out.add(a.name);
+    if (a !== b && (!b || !sameItems(a.keys, b.keys))) out.add(a.name);
   }
   for (const [key, b] of newState.chains) if (!oldState.chains.has(key)) out.add(b.name);
   return out;

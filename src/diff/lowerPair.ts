@@ -1,9 +1,10 @@
 import type { Rule, Ruleset, Table } from '../ir/iptables.js';
 import { sameData } from '../util/sameData.js';
-import type { NodeModel } from '../model/types.js';
+import type { NodeModel, ServicePort } from '../model/types.js';
 import { entryCache, isLargeCluster, lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { changedServices, nodeFingerprint } from './restoreDelta.js';
 import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
+import { sameItems } from '../util/sameItems.js';
 
 const isEndpointChain = (c: string) => c.startsWith('KUBE-SEP-');
 const isOwnChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
@@ -48,7 +49,7 @@ function sameEntryChains(oldRules: Ruleset, newRules: Ruleset): boolean {
     if (u.name !== t.name) return false;
     const x = t.rules.filter((r) => !isOwnChain(r.chain));
     const y = u.rules.filter((r) => !isOwnChain(r.chain));
-    return x.length === y.length && x.every((r, k) => r === y[k]);
+    return sameItems(x, y);
   });
 }
 
@@ -67,18 +68,23 @@ export function lowerPair(oldModel: NodeModel, newModel: NodeModel, purpose: 'di
   // group and order rules themselves, and a partial-sync payload puts its own tables in order.
   const order = 'none';
   if (!partial) return { oldRules: lowerIptables(oldModel, undefined, order), newRules: lowerIptables(newModel, undefined, order), changed };
-  const skip = (sp: { namespace: string; service: string }) => !changed.has(`${sp.namespace}/${sp.service}`);
+  // The service ports of services that did not change, found once: each lowering asks of every port.
+  const unchanged = new Set<ServicePort>();
+  for (const m of [oldModel, newModel]) for (const sp of m.servicePorts) if (!changed.has(`${sp.namespace}/${sp.service}`)) unchanged.add(sp);
+  const skip = (sp: ServicePort) => unchanged.has(sp);
   // Same node-level settings: a service port object both models share has the same entry rules.
   const entries = entryCache();
   if (purpose === 'diff') {
     // When only endpoints changed, the changed services' entry rules read the same on both sides,
     // and so do the entry chains whole: no difference lies in them, and of their rules only those
     // of the changed services name anything a diff reports (a service's entry rules jump to its
-    // own chains). The others are left out of both sides, unless the entry chains left differ.
-    const oldRules = lowerIptables(oldModel, skip, order, entries, skip);
-    const newRules = lowerIptables(newModel, skip, order, entries, skip);
-    if (sameEntryChains(oldRules, newRules)) return { ...withoutSameEndpointChains(oldRules, newRules), changed };
-    return { ...withoutSameEndpointChains(lowerIptables(oldModel, skip, order, entries), lowerIptables(newModel, skip, order, entries)), changed };
+    // own chains). The others are then left out of both sides. Whether they do is seen first from
+    // the changed services' entry rules and the fixed rules alone (no own chain), which the cache
+    // keeps for the lowering proper.
+    const noOwn = () => true;
+    const agree = sameEntryChains(lowerIptables(oldModel, noOwn, order, entries, skip), lowerIptables(newModel, noOwn, order, entries, skip));
+    const leaveOut = agree ? skip : undefined;
+    return { ...withoutSameEndpointChains(lowerIptables(oldModel, skip, order, entries, leaveOut), lowerIptables(newModel, skip, order, entries, leaveOut)), changed };
   }
   const oldRules = lowerIptables(oldModel, skip, order, entries);
   const newRules = lowerIptables(newModel, skip, order, entries);

@@ -6,6 +6,7 @@ import type { Dump } from '../backends/iptables/parseIptables.js';
 import { saveRuleLine } from '../backends/iptables/writeSaveRule.js';
 import { NODEPORTS_COMMENT } from '../backends/iptables/fixedRules.js';
 import { own } from '../util/own.js';
+import { sameItems } from '../util/sameItems.js';
 
 /** A chain as compared: its rules as normalised keys (iptables-save spelling) plus the parsed rules. */
 export interface ChainState {
@@ -92,12 +93,7 @@ export interface StateOptions {
   readonly built?: Map<string, { readonly from: readonly Rule[]; readonly state: ChainState }>;
 }
 
-/** Whether two lists hold the same rule objects in the same order. */
-function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+
 
 /** kube-proxy's own chains: KUBE-* except the monitor's canaries, which carry no rules. */
 export function isKubeProxyChain(name: string): boolean {
@@ -173,7 +169,7 @@ function addTable(chains: Map<string, ChainState>, table: string, byChain: Map<s
     // Joined, not glued: a flat key is hashed and compared without being copied first.
     const id = [table, '/', name].join('');
     const before = opts.built?.get(id);
-    if (before && sameRules(before.from, rules)) {
+    if (before && sameItems(before.from, rules)) {
       chains.set(id, before.state);
       continue;
     }
@@ -228,13 +224,6 @@ export function stateFromRuleset(rs: Ruleset, opts: StateOptions = {}): RuleStat
   return { family: rs.family, chains, wholeTables: true, outside };
 }
 
-/** True when a chain's lines, as they stand, are exactly the keys of `ref`. */
-function sameLines(lines: readonly string[], ref: ChainState): boolean {
-  if (lines.length !== ref.keys.length) return false;
-  for (let i = 0; i < lines.length; i++) if (lines[i] !== ref.keys[i]) return false;
-  return true;
-}
-
 /**
  * stateFromDump(parseIptables(text)) for a dump about to be compared with `reference` (compiled
  * rules, as stateFromRuleset builds them, with the same options). The lines of every chain the
@@ -286,7 +275,8 @@ export function stateFromDumpText(text: string, file: string, opts: StateOptions
     const parsedRaw = new Map<string, Rule[]>();
     for (const [chain, entry] of raw ?? []) {
       const ref = refs!.get(chain)!;
-      if (sameLines(entry.lines, ref.state)) {
+      // The chain's lines, as they stand, are exactly the reference's keys.
+      if (sameItems(entry.lines, ref.state.keys)) {
         shared.add(chain);
         chains.set(ref.key, ref.state);
         continue;

@@ -7,6 +7,7 @@ import { categorizeEndpoints } from './categorizeEndpoints.js';
 import { resolveLocalDetector } from './resolveLocalDetector.js';
 import { nodeAddresses, resolveNodePortIPs } from './resolveNodePortIPs.js';
 import type { Endpoint, NodeModel, Proto, ServicePort } from './types.js';
+import { sameItems } from '../util/sameItems.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -152,8 +153,6 @@ export interface ModelReuse {
   readonly services: ReadonlyMap<Service, { readonly slices: readonly EndpointSlice[]; readonly ports: readonly ServicePort[] }>;
 }
 
-const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * Resolves Services and EndpointSlices into the node's view for one IP family: the only input the
  * backends read. Warnings (settings the model cannot use…) come back as diagnostics.
@@ -180,7 +179,7 @@ export function buildModel(cluster: Cluster, s: NodeSettings, opts: { readonly r
     if (!clusterIP) continue;
     const mySlices = slicesOf.get(`${svc.namespace}/${svc.name}`) ?? [];
     const before = reuse?.get(svc);
-    if (before && sameList(before.slices, mySlices)) {
+    if (before && sameItems(before.slices, mySlices)) {
       servicePorts.push(...before.ports);
       record?.set(svc, before);
       continue;

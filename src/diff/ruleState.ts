@@ -93,8 +93,6 @@ export interface StateOptions {
   readonly built?: Map<string, { readonly from: readonly Rule[]; readonly state: ChainState }>;
 }
 
-
-
 /** kube-proxy's own chains: KUBE-* except the monitor's canaries, which carry no rules. */
 export function isKubeProxyChain(name: string): boolean {
   return name.startsWith('KUBE-') && name !== 'KUBE-PROXY-CANARY' && name !== 'KUBE-KUBELET-CANARY';

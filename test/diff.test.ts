@@ -639,15 +639,18 @@ describe('kproxy-compile diff with a dump that is not only a dump', () => {
     expect(run.stderr.trim().split('\n')).toEqual([`${file}:1: error KPC050: expected a table line such as *nat, found "sudo: unable to resolve host node-1: Name or service not kno"`]);
   });
 
+  /** What a tableless input that lists policies or chains as `iptables -S` does is told. */
+  const LISTING = ' (it reads as `iptables -S` output, which lists one table without naming it: give `iptables-save` output instead)';
   it.each([
-    ['`iptables -S` output', '-P PREROUTING ACCEPT\n-N KUBE-SERVICES\n-A KUBE-SERVICES -j RETURN\n', '"-P PREROUTING ACCEPT" (and 2 more lines up to line 3 outside any table)'],
-    ['a dump without its first line', ':KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n', '":KUBE-SERVICES - [0:0]" (and 2 more lines up to line 3 outside any table)'],
-    ['a single rule', '-A KUBE-SERVICES -j RETURN\n', '"-A KUBE-SERVICES -j RETURN"'],
-  ])('rules without a *table line (%s) are read as rules: the missing table named, exit 2', async (_, text, found) => {
+    ['`iptables -S` output', '-P PREROUTING ACCEPT\n-N KUBE-SERVICES\n-A KUBE-SERVICES -j RETURN\n', '"-P PREROUTING ACCEPT" (and 2 more lines up to line 3 outside any table)', LISTING],
+    ['`iptables -S KUBE-SERVICES` output', '-N KUBE-SERVICES\n-A KUBE-SERVICES -j RETURN\n', '"-N KUBE-SERVICES" (and 1 more line up to line 2 outside any table)', LISTING],
+    ['a dump without its first line', ':KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n', '":KUBE-SERVICES - [0:0]" (and 2 more lines up to line 3 outside any table)', ''],
+    ['a single rule', '-A KUBE-SERVICES -j RETURN\n', '"-A KUBE-SERVICES -j RETURN"', ''],
+  ])('rules without a *table line (%s) are read as rules: the missing table named, exit 2', async (_, text, found, hint) => {
     const run = await runCli(['diff', demo, '-'], { stdin: text });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr.trim().split('\n')).toEqual([`<stdin>:1: error KPC050: expected a table line such as *nat, found ${found}; the input has no *table line, so it is not an iptables-save dump or restore payload`]);
+    expect(run.stderr.trim().split('\n')).toEqual([`<stdin>:1: error KPC050: expected a table line such as *nat, found ${found}; the input has no *table line, so it is not an iptables-save dump or restore payload${hint}`]);
   });
 
   it('manifests read as rules (--new-format rules): one error, saying there is no table at all', async () => {

@@ -270,7 +270,10 @@ export function parseIptables(text: string, file: string, opts: ParseOptions = {
   const endStray = () => {
     if (!stray) return;
     const more = stray.count > 1 ? ` (and ${stray.count - 1} more line${stray.count > 2 ? 's' : ''} up to line ${stray.last} outside any table)` : '';
-    const none = tables.length === 0 && !current && !lines.some((l) => l.trimStart().startsWith('*')) ? '; the input has no *table line, so it is not an iptables-save dump or restore payload' : '';
+    const tableless = tables.length === 0 && !current && !lines.some((l) => l.trimStart().startsWith('*'));
+    // `-P CHAIN POLICY` and `-N CHAIN` are how `iptables -S` (and no dump) spells policies and chains.
+    const listing = tableless && lines.some((l) => /^\s*-[PN] [A-Za-z]/.test(l));
+    const none = !tableless ? '' : `; the input has no *table line, so it is not an iptables-save dump or restore payload${listing ? ' (it reads as `iptables -S` output, which lists one table without naming it: give `iptables-save` output instead)' : ''}`;
     diagnostics.push(diag('KPC050', `expected a table line such as *nat, found ${JSON.stringify(stray.text.slice(0, 60))}${more}${none}`, { file, line: stray.first }));
     stray = undefined;
   };

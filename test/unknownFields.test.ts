@@ -103,3 +103,51 @@ describe('fields the API does not define (KPC038)', () => {
     });
   }
 });
+
+describe('fields the Node API does not define (KPC038)', () => {
+  // A Node as `kubectl get node -o yaml` prints it (trimmed): every part of spec and status known.
+  const node = (status: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name: 'node-1', uid: 'n-1', labels: { 'kubernetes.io/hostname': 'node-1', 'topology.kubernetes.io/zone': 'z1' }, annotations: { 'node.alpha.kubernetes.io/ttl': '0' } },
+    spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'], providerID: 'kind://node-1', taints: [{ key: 'k', effect: 'NoSchedule' }] },
+    status: {
+      addresses: [{ type: 'InternalIP', address: '192.168.0.10' }, { type: 'Hostname', address: 'node-1' }],
+      allocatable: { cpu: '2' }, capacity: { cpu: '2' }, conditions: [{ type: 'Ready', status: 'True' }],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } }, images: [], nodeInfo: { kubeletVersion: 'v1.33.0' },
+      runtimeHandlers: [{ name: 'runc' }], features: { supplementalGroupsPolicy: true },
+      ...status,
+    },
+  });
+
+  for (const [form, write] of [['YAML', asYaml], ['JSON List', asList]] as const) {
+    const tag = form.replace(' ', '');
+    it(`${form}: a Node as kubectl prints it gives no warning`, async () => {
+      const { run } = await compile(`node-clean-${tag}.txt`, write([service({ type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] }), node()]));
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+    });
+
+    it(`${form}: a misspelt status field is named with what was meant, and the Node is read without it`, async () => {
+      const misspelt = node({ adresses: node().status.addresses });
+      delete (misspelt.status as Record<string, unknown>).addresses;
+      const text = write([service(), misspelt]);
+      const { file, run } = await compile(`node-typo-${tag}.txt`, text);
+      expect(run.code).toBe(0);
+      const warnings = run.stderr.split('\n').filter((l) => l.includes('KPC038'));
+      expect(warnings).toEqual([`${file}:${lineOf(text, '"adresses"')}: warning KPC038: Node node-1: status.adresses: is not a field of a Node (did you mean addresses?): it is ignored here, and an API server with strict field validation (kubectl's default) refuses the object`]);
+      // The rules are those of the Node without addresses.
+      const bare = node();
+      delete (bare.status as Record<string, unknown>).addresses;
+      const without = await compile(`node-typo-bare-${tag}.txt`, write([service(), bare]));
+      expect(without.run.stderr).toBe('');
+      expect(run.stdout).toBe(without.run.stdout);
+    });
+
+    it(`${form}: a misspelt field of an address is found too`, async () => {
+      const { run } = await compile(`node-addr-${tag}.txt`, write([service(), node({ addresses: [{ type: 'InternalIP', adress: '192.168.0.10' }] })]));
+      expect(run.code).toBe(0);
+      const fields = run.stderr.split('\n').filter((l) => l.includes('KPC038')).map((l) => /(\S+): is not a field/.exec(l)?.[1]);
+      expect(fields).toEqual(['status.addresses[0].adress']);
+    });
+  }
+});

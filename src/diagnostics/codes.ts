@@ -28,7 +28,7 @@ export const CODES = {
   KPC035: { severity: 'note', summary: 'a Service or EndpointSlice kube-proxy does not watch (service-proxy-name or headless label) was skipped' },
   KPC036: { severity: 'warning', summary: 'an endpoint is in two EndpointSlices of a Service with different conditions: which copy kube-proxy keeps is not defined' },
   KPC037: { severity: 'warning', summary: 'an EndpointSlice port matches no port of its Service by name and protocol (kube-proxy leaves its endpoints unused)' },
-  KPC038: { severity: 'warning', summary: 'a Service or EndpointSlice has a field its API does not define (ignored; strict field validation refuses the object)' },
+  KPC038: { severity: 'warning', summary: 'a Service, EndpointSlice or Node has a field its API does not define (ignored; strict field validation refuses the object)' },
   KPC040: { severity: 'error', summary: 'a command-line option is invalid' },
   KPC041: { severity: 'error', summary: 'the kube-proxy configuration is invalid' },
   KPC042: { severity: 'warning', summary: 'the kube-proxy configuration has a field that is ignored here or by kube-proxy' },

@@ -3,6 +3,7 @@ import type { RawObject } from '../input/rawObject.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { FieldReader } from './fieldReader.js';
 import { dns1123Subdomain } from './names.js';
+import { NODE, reportUnknownFields } from './objectSchema.js';
 import type { NodeObject } from './types.js';
 
 /** Reads the parts of a Node kube-proxy uses: labels, InternalIP addresses and pod CIDRs. */
@@ -14,6 +15,7 @@ export function decodeNode(raw: RawObject): { node?: NodeObject; diagnostics: Di
     const why = dns1123Subdomain(name);
     if (why) r.report('KPC012', ['metadata', 'name'], `${JSON.stringify(name)} ${why}`);
   }
+  reportUnknownFields(r, raw.value, NODE, 'a Node');
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.mapping(['metadata', 'labels']) ?? {})) {
     if (typeof v === 'string') labels[k] = v;

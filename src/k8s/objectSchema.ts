@@ -1,6 +1,6 @@
 /*
- * The fields of the objects read here, as the Kubernetes 1.33 API defines them (core/v1 Service,
- * discovery.k8s.io/v1 EndpointSlice and the ObjectMeta both carry). An API server with strict
+ * The fields of the objects read here, as the Kubernetes 1.33 API defines them (core/v1 Service and
+ * Node, discovery.k8s.io/v1 EndpointSlice and the ObjectMeta they carry). An API server with strict
  * field validation, kubectl's default, refuses an object with a field outside these; kube-proxy
  * never sees one. A field here is only known by name: its value is checked by the readers.
  */
@@ -39,6 +39,18 @@ const FOR_NAME: Schema = { name: true };
 export const ENDPOINT: Schema = {
   addresses: true, conditions: { ready: true, serving: true, terminating: true }, hostname: true, targetRef: true,
   nodeName: true, zone: true, hints: { forZones: [FOR_NAME], forNodes: [FOR_NAME] }, deprecatedTopology: true,
+};
+
+/** core/v1 Node: every field of spec and status is known by name; only the addresses are looked into. */
+export const NODE: Schema = {
+  apiVersion: true, kind: true, metadata: OBJECT_META,
+  spec: { podCIDR: true, podCIDRs: true, providerID: true, unschedulable: true, taints: true, configSource: true, externalID: true },
+  status: {
+    capacity: true, allocatable: true, phase: true, conditions: true, addresses: [{ type: true, address: true }], daemonEndpoints: true,
+    nodeInfo: true, images: true, volumesInUse: true, volumesAttached: true, config: true, runtimeHandlers: true, features: true,
+    // Added after 1.33; known so that a newer cluster's Node is not taken for misspelt.
+    declaredFeatures: true,
+  },
 };
 
 export const ENDPOINT_SLICE: Schema = {

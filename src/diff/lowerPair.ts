@@ -3,11 +3,10 @@ import { sameData } from '../util/sameData.js';
 import type { NodeModel, ServicePort } from '../model/types.js';
 import { entryCache, isLargeCluster, lowerIptables } from '../backends/iptables/lowerIptables.js';
 import { changedServices, nodeFingerprint } from './restoreDelta.js';
-import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
+import { isServiceChain } from '../backends/iptables/chainNames.js';
 import { sameItems } from '../util/sameItems.js';
 
 const isEndpointChain = (c: string) => c.startsWith('KUBE-SEP-');
-const isOwnChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
 
 /** Each endpoint chain of a nat table with its rules. */
 function endpointChains(nat: Table): Map<string, Rule[]> {
@@ -47,8 +46,8 @@ function sameEntryChains(oldRules: Ruleset, newRules: Ruleset): boolean {
   return oldRules.payload.every((t, i) => {
     const u = newRules.payload[i];
     if (u.name !== t.name) return false;
-    const x = t.rules.filter((r) => !isOwnChain(r.chain));
-    const y = u.rules.filter((r) => !isOwnChain(r.chain));
+    const x = t.rules.filter((r) => !isServiceChain(r.chain));
+    const y = u.rules.filter((r) => !isServiceChain(r.chain));
     return sameItems(x, y);
   });
 }

@@ -1,13 +1,11 @@
 import type { Rule, Ruleset, Table } from '../ir/iptables.js';
 import type { NodeModel, ServicePort } from '../model/types.js';
 import { canonicalTable } from '../backends/iptables/canonicalOrder.js';
-import { SERVICE_CHAIN_PREFIXES } from '../backends/iptables/chainNames.js';
+import { isServiceChain } from '../backends/iptables/chainNames.js';
 import { isLargeCluster } from '../backends/iptables/lowerIptables.js';
 import { ownChainNames } from '../backends/iptables/serviceChainRules.js';
 import { planService } from '../backends/iptables/serviceEntryRules.js';
 import { sameData } from '../util/sameData.js';
-
-const isServiceChain = (c: string) => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
 
 /** Everything of a model except its service ports: when this differs, kube-proxy syncs fully. */
 export function nodeFingerprint(m: NodeModel): string {

@@ -23,3 +23,6 @@ export function endpointChain(sp: ServicePort, ep: Endpoint): string {
 
 /** Prefixes of the chains kube-proxy owns per service (stale ones are deleted by name). */
 export const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'] as const;
+
+/** Whether a chain is one of a service port's own chains (by its prefix). */
+export const isServiceChain = (c: string): boolean => SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p));
